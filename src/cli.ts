@@ -1,0 +1,83 @@
+import { Command, Option } from "commander";
+import { runConsoleChat } from "./channels/console/console-chat.js";
+import { loadConfig } from "./config.js";
+import { RotabotError } from "./core/errors.js";
+import { createLogger } from "./logger.js";
+import { createApp } from "./main.js";
+import { replay } from "./cli/replay.js";
+
+const program = new Command()
+  .name("rotabot")
+  .description("Counseling chatbot for IMGs seeking US clinical experience")
+  .showHelpAfterError();
+
+program
+  .command("chat", { isDefault: true })
+  .description("chat with rotabot in the terminal (piped input: one message per line)")
+  .action(async () => {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel ?? "warn");
+    const app = await createApp(config, { logger });
+    const stop = onSignal(() => app.close());
+    try {
+      await runConsoleChat({
+        bot: app.bot,
+        messages: () => app.knowledge.current().kb.messages,
+        user: config.consoleUser,
+        input: process.stdin,
+        output: process.stdout,
+      });
+    } finally {
+      stop();
+      await app.close();
+    }
+  });
+
+program
+  .command("replay")
+  .description('read JSON lines {"conversation","text"} on stdin, write one JSON line per input line (throwaway in-memory store)')
+  .action(async () => {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel ?? "error");
+    const app = await createApp(config, { logger, storage: { kind: "pglite" } });
+    try {
+      await replay(app.bot, process.stdin, (line) => process.stdout.write(`${line}\n`));
+    } finally {
+      await app.close();
+    }
+  });
+
+program
+  .command("bench")
+  .description("replay a fixed synthetic workload through bot.handle and print speed and memory figures")
+  .option("--turns <n>", "number of turns", "2000")
+  .option("--conversations <n>", "number of conversations", "200")
+  .addOption(new Option("--worker <store>", "internal: measure one store in this process").choices(["pglite", "postgres"]).hideHelp())
+  .addOption(new Option("--data-dir <dir>", "internal: the worker's PGlite directory").hideHelp())
+  .action(async (opts: { turns: string; conversations: string; worker?: string; dataDir?: string }) => {
+    const { runBench } = await import("./cli/bench.js");
+    await runBench({ turns: Number(opts.turns), conversations: Number(opts.conversations), worker: opts.worker, dataDir: opts.dataDir });
+  });
+
+function onSignal(cleanup: () => Promise<void>): () => void {
+  const handler = () => {
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", handler);
+  process.once("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof RotabotError) {
+    process.stderr.write(`rotabot: ${err.message}\n`);
+  } else {
+    process.stderr.write(`rotabot: unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
+  }
+  process.exitCode = 1;
+}

@@ -1,0 +1,155 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createBot } from "../core/bot.js";
+import { staticKnowledge } from "../core/knowledge-source.js";
+import { loadConfig } from "../config.js";
+import { loadKnowledge } from "../knowledge/loader.js";
+import { silentLogger } from "../logger.js";
+import { openStorage, type StorageTarget } from "../storage/open-storage.js";
+import { createPgDriver } from "../storage/pg-driver.js";
+import { BENCH_MESSAGES } from "./bench-workload.js";
+
+const BIN = fileURLToPath(new URL("../bin.js", import.meta.url));
+
+export interface BenchFigures {
+  store: string;
+  turns: number;
+  turnsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  peakRssMb: number;
+}
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run replays the same workload. */
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The fixed workload: `turns` messages spread round-robin over `conversations`. */
+export function workload(turns: number, conversations: number): { conversation: string; text: string }[] {
+  const rand = prng(20261122);
+  return Array.from({ length: turns }, (_, i) => ({
+    conversation: `bench-${i % conversations}`,
+    text: BENCH_MESSAGES[Math.floor(rand() * BENCH_MESSAGES.length)] as string,
+  }));
+}
+
+/** Runs the workload through bot.handle on one store, in this process. */
+export async function measureTurns(target: StorageTarget, turns: number, conversations: number, label: string): Promise<BenchFigures> {
+  const config = loadConfig();
+  const { kb } = loadKnowledge(config.knowledgeDir);
+  const storage = await openStorage(target);
+  const bot = createBot({ store: storage.store, knowledge: staticKnowledge(kb), logger: silentLogger });
+  const latencies: number[] = [];
+  const work = workload(turns, conversations);
+  const started = performance.now();
+  try {
+    for (const [i, w] of work.entries()) {
+      const t0 = performance.now();
+      await bot.handle({ id: `bench-${i}`, channel: "test", conversation: w.conversation, sender: w.conversation, text: w.text, receivedAt: new Date() });
+      latencies.push(performance.now() - t0);
+    }
+  } finally {
+    await storage.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  return {
+    store: label,
+    turns,
+    turnsPerSecond: turns / seconds,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+/** Runs `rotabot bench --worker …` in a fresh process so its memory figure is its own. */
+function runWorker(args: string[], env: NodeJS.ProcessEnv): Promise<BenchFigures> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, "bench", "--worker", ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as BenchFigures) : reject(new Error(`bench worker exited with ${code}`))));
+  });
+}
+
+/** Seconds from spawning `rotabot chat` until its first reply is printed. */
+function timeToFirstReply(dataDir: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [BIN, "chat"], {
+      env: { ...process.env, ROTABOT_DATA_DIR: dataDir, DATABASE_URL: "" },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    let out = "";
+    let elapsed = 0;
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (!elapsed && out.includes("rotabot ›")) {
+        elapsed = (performance.now() - t0) / 1000;
+        child.stdin.end();
+      }
+    });
+    child.stdin.write("hello\n");
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 && elapsed ? resolve(elapsed) : reject(new Error(`chat exited with ${code}`))));
+  });
+}
+
+export async function runBench(opts: { turns: number; conversations: number; worker?: string; dataDir?: string }): Promise<void> {
+  if (opts.worker) {
+    const db = loadConfig().database;
+    const target: StorageTarget = opts.worker === "postgres" && db.kind === "postgres" ? db : { kind: "pglite", dataDir: opts.dataDir };
+    const figures = await measureTurns(target, opts.turns, opts.conversations, opts.worker);
+    process.stdout.write(JSON.stringify(figures));
+    return;
+  }
+  const config = loadConfig();
+  const print = (f: BenchFigures) =>
+    console.log(
+      `${f.store.padEnd(22)} ${f.turns} turns  ${f.turnsPerSecond.toFixed(0).padStart(6)} turns/s  p50 ${f.p50Ms.toFixed(2)} ms  p99 ${f.p99Ms.toFixed(2)} ms  peak RSS ${f.peakRssMb.toFixed(0)} MB`,
+    );
+  const tmp = mkdtempSync(join(tmpdir(), "rotabot-bench-"));
+  try {
+    console.log(`rotabot bench: ${opts.turns} turns over ${opts.conversations} conversations, node ${process.version}`);
+    // Create the on-disk database first, so the measured process reopens it as a deployment does.
+    const dataDir = join(tmp, "pglite");
+    await (await openStorage({ kind: "pglite", dataDir })).close();
+    print(await runWorker(["pglite", "--data-dir", dataDir, "--turns", String(opts.turns), "--conversations", String(opts.conversations)], { ...process.env, DATABASE_URL: "" }).then((f) => ({ ...f, store: "pglite (on disk)" })));
+
+    if (config.database.kind === "postgres") {
+      const dbName = `rotabot_bench_${process.pid}`;
+      const admin = createPgDriver({ connectionString: config.database.url, max: 1 });
+      await admin.exec(`CREATE DATABASE ${dbName}`);
+      try {
+        const url = new URL(config.database.url);
+        url.pathname = `/${dbName}`;
+        const env = { ...process.env, DATABASE_URL: url.toString() };
+        print(await runWorker(["postgres", "--turns", String(opts.turns), "--conversations", String(opts.conversations)], env).then((f) => ({ ...f, store: "postgresql" })));
+      } finally {
+        await admin.exec(`DROP DATABASE IF EXISTS ${dbName}`);
+        await admin.close();
+      }
+    } else {
+      console.log("postgresql             skipped (set DATABASE_URL to include it)");
+    }
+
+    const chatDir = join(tmp, "chat");
+    const cold = await timeToFirstReply(chatDir);
+    const warm = await timeToFirstReply(chatDir);
+    console.log(`console chat start     cold ${cold.toFixed(2)} s (new data directory)  warm ${warm.toFixed(2)} s (time to first reply)`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

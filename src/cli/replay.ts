@@ -1,0 +1,63 @@
+import { createInterface } from "node:readline";
+import { z } from "zod";
+import type { Bot } from "../core/bot.js";
+
+const lineSchema = z.object({
+  conversation: z.string().min(1, "conversation must be a non-empty string"),
+  text: z.string(),
+});
+
+export interface ReplayOutput {
+  conversation: string | null;
+  intent: string | null;
+  reply: string | null;
+  lead: { id: string; status: string } | null;
+  error?: string;
+}
+
+/**
+ * Reads JSON lines `{"conversation": "c1", "text": "..."}` and writes one JSON
+ * line per input line, in order. A bad line yields an error object for that
+ * line; it never stops the run.
+ */
+export async function replay(bot: Bot, input: NodeJS.ReadableStream, write: (line: string) => void): Promise<number> {
+  const rl = createInterface({ input, crlfDelay: Infinity, terminal: false });
+  let n = 0;
+  for await (const line of rl) {
+    n++;
+    write(JSON.stringify(await replayLine(bot, line, n)));
+  }
+  return n;
+}
+
+export async function replayLine(bot: Bot, line: string, n: number): Promise<ReplayOutput> {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (err) {
+    return failure(null, `line ${n}: invalid JSON (${(err as Error).message})`);
+  }
+  const parsed = lineSchema.safeParse(json);
+  if (!parsed.success) {
+    const conversation = typeof (json as { conversation?: unknown })?.conversation === "string" ? (json as { conversation: string }).conversation : null;
+    return failure(conversation, `line ${n}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "line"}: ${i.message}`).join("; ")}`);
+  }
+  const { conversation, text } = parsed.data;
+  try {
+    const result = await bot.handle({
+      id: `replay-${n}`,
+      channel: "replay",
+      conversation,
+      sender: conversation,
+      text,
+      receivedAt: new Date(),
+    });
+    return { conversation, intent: result.intent, reply: result.replies.map((r) => r.text).join("\n\n"), lead: null };
+  } catch (err) {
+    return failure(conversation, `line ${n}: ${(err as Error).message}`);
+  }
+}
+
+function failure(conversation: string | null, error: string): ReplayOutput {
+  return { conversation, intent: null, reply: null, lead: null, error };
+}

@@ -1,0 +1,49 @@
+/**
+ * rotabot's error hierarchy. Every error has a stable `code` and a message that
+ * says how to fix the problem; one handler per entry point logs it and, where a
+ * person is waiting, sends them a safe reply instead of a stack trace.
+ */
+export class RotabotError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Settings are missing or invalid. Thrown at start-up only. */
+export class ConfigError extends RotabotError {
+  constructor(message: string) {
+    super("E_CONFIG", message);
+  }
+}
+
+/** A knowledge file is invalid. Carries the file and, where known, the line. */
+export class KnowledgeError extends RotabotError {
+  constructor(
+    readonly problems: KnowledgeProblem[],
+  ) {
+    super("E_KNOWLEDGE", problems.map(formatProblem).join("\n"));
+  }
+}
+
+export interface KnowledgeProblem {
+  file: string;
+  line: number;
+  message: string;
+  severity: "error" | "warning";
+}
+
+export function formatProblem(p: KnowledgeProblem): string {
+  return `${p.file}:${p.line}: ${p.message}`;
+}
+
+/** The database could not be reached or a query failed. */
+export class StorageError extends RotabotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("E_STORAGE", message, options);
+  }
+}

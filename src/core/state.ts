@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { INTENTS } from "./intents.js";
+
+/**
+ * What rotabot remembers about a student across conversations and restarts.
+ * Stored as JSON; parsed with zod on load so an old or damaged row degrades to
+ * "unknown" instead of crashing a turn.
+ */
+export const profileSchema = z
+  .object({
+    status: z.enum(["student", "graduate"]).optional(),
+    year_of_study: z.union([z.number().int().min(1).max(7), z.literal("final")]).optional(),
+    graduation_year: z.number().int().min(1950).max(2100).optional(),
+    country: z.string().optional(),
+    step1: z.enum(["passed", "failed", "scheduled", "not_taken"]).optional(),
+    step2ck: z.enum(["passed", "failed", "scheduled", "not_taken"]).optional(),
+    ecfmg: z.enum(["certified", "in_progress", "not_started"]).optional(),
+    specialty: z.string().optional(),
+    target_start: z.string().optional(),
+    visa: z.enum(["has_b1b2", "needs_visa", "us_citizen_or_resident"]).optional(),
+    budget: z.string().optional(),
+  })
+  .catchall(z.unknown());
+
+export type Profile = z.infer<typeof profileSchema>;
+export type ProfileKey = Exclude<keyof Profile, number>;
+
+/** The conversation's short-term memory: what we were talking about. */
+export const conversationStateSchema = z
+  .object({
+    lastIntent: z.enum(INTENTS).optional(),
+    /** Subject tags of the last answer (e.g. observership), for follow-ups. */
+    topics: z.array(z.string()).default([]),
+    lastEntryId: z.string().optional(),
+    /** Turns in a row that rotabot did not understand. */
+    misses: z.number().int().nonnegative().default(0),
+    wantsCounselor: z.boolean().default(false),
+    turns: z.number().int().nonnegative().default(0),
+  })
+  .catchall(z.unknown());
+
+export type ConversationState = z.infer<typeof conversationStateSchema>;
+
+export function parseProfile(value: unknown): Profile {
+  const r = profileSchema.safeParse(value ?? {});
+  return r.success ? r.data : {};
+}
+
+export function parseState(value: unknown): ConversationState {
+  const r = conversationStateSchema.safeParse(value ?? {});
+  return r.success ? r.data : conversationStateSchema.parse({});
+}

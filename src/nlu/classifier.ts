@@ -1,0 +1,151 @@
+import { closest, distance } from "fastest-levenshtein";
+import type { Intent } from "../core/intents.js";
+import type { KnowledgeBase } from "../knowledge/loader.js";
+import { createPhraseTable, rewrite, stem, tokenize, type PhraseTable } from "./normalize.js";
+
+/**
+ * Offline understanding built from the knowledge base itself: every entry's
+ * example questions (and title) become TF-IDF vectors over word stems and
+ * stem bigrams; a message is scored against each example by cosine similarity
+ * (nearest neighbour), after typo correction and the synonym table. Nothing
+ * here knows any topic by name: all words come from `knowledge/`.
+ */
+
+export interface Analysis {
+  /** Tokens after typo correction and synonym rewriting. */
+  tokens: string[];
+  /** Topic tags mentioned, in order of first mention. */
+  topics: string[];
+  /** Specialty keys mentioned, with the token index where each starts. */
+  specialties: { key: string; start: number }[];
+  emergency: boolean;
+  /** Intents ranked by score, best first. */
+  intents: { intent: Intent; score: number }[];
+  /** Best similarity per entry id (entries with no overlap are absent). */
+  entryScores: Map<string, number>;
+}
+
+export interface Nlu {
+  analyze(text: string): Analysis;
+}
+
+type Vector = Map<string, number>;
+
+interface Example {
+  entryId: string;
+  intent: Intent;
+  vector: Vector;
+  norm: number;
+}
+
+export function createNlu(kb: KnowledgeBase): Nlu {
+  const voc = kb.vocabulary;
+  const synonyms = createPhraseTable(Object.entries(voc.synonyms).map(([from, to]) => [from, tokenize(to)] as [string, string[]]));
+  const normalizeTokens = (tokens: string[]) => rewrite(tokens, synonyms);
+  const phraseTable = <V>(groups: [V, string[]][]): PhraseTable<V> =>
+    createPhraseTable(groups.flatMap(([value, phrases]) => phrases.map((p) => [normalizeTokens(tokenize(p)).join(" "), value] as [string, V])));
+  const topicTable = phraseTable(Object.entries(voc.topics));
+  const specialtyTable = phraseTable(Object.entries(voc.specialties));
+  const emergencyTable = phraseTable(voc.emergency.map((p) => [true, [p]] as [true, string[]]));
+  const stopwords = new Set(voc.stopwords.flatMap((w) => tokenize(w)));
+
+  // Every word the knowledge base knows, for typo correction.
+  const known = new Set<string>();
+  const learn = (text: string) => tokenize(text).forEach((t) => known.add(t));
+  for (const e of kb.entries) {
+    e.examples.forEach(learn);
+    learn(e.title);
+  }
+  for (const [from, to] of Object.entries(voc.synonyms)) {
+    learn(from);
+    learn(to);
+  }
+  Object.values(voc.topics).flat().forEach(learn);
+  Object.values(voc.specialties).flat().forEach(learn);
+  voc.emergency.forEach(learn);
+  stopwords.forEach((w) => known.add(w));
+  const knownList = [...known].filter((w) => w.length >= 3).sort();
+  const corrections = new Map<string, string>();
+  const correct = (t: string): string => {
+    if (known.has(t) || t.length < 4 || /\d/.test(t)) return t;
+    let c = corrections.get(t);
+    if (c === undefined) {
+      const best = closest(t, knownList);
+      const limit = t.length >= 8 ? 2 : 1;
+      c = best && distance(t, best) <= limit ? best : t;
+      if (corrections.size < 20_000) corrections.set(t, c);
+    }
+    return c;
+  };
+
+  const features = (tokens: string[]): Map<string, number> => {
+    const stems = tokens.filter((t) => !stopwords.has(t)).map(stem);
+    const f = new Map<string, number>();
+    const add = (k: string, w: number) => f.set(k, (f.get(k) ?? 0) + w);
+    stems.forEach((s, i) => {
+      add(s, 1);
+      const next = stems[i + 1];
+      if (next !== undefined) add(`${s}_${next}`, 1);
+    });
+    return f;
+  };
+
+  const analyzeTokens = (text: string) => normalizeTokens(tokenize(text).map(correct));
+
+  // Training: one vector per example question and per title.
+  const raw: { entryId: string; intent: Intent; f: Map<string, number> }[] = [];
+  for (const e of kb.entries) {
+    for (const q of [...e.examples, e.title]) raw.push({ entryId: e.id, intent: e.intent, f: features(analyzeTokens(q)) });
+  }
+  const df = new Map<string, number>();
+  for (const r of raw) for (const k of r.f.keys()) df.set(k, (df.get(k) ?? 0) + 1);
+  const n = raw.length;
+  const idf = (k: string) => Math.log((n + 1) / ((df.get(k) ?? 0) + 1)) + 1;
+  const weigh = (f: Map<string, number>): { vector: Vector; norm: number } => {
+    const vector: Vector = new Map();
+    let sq = 0;
+    for (const [k, tf] of f) {
+      if (!df.has(k)) continue; // unseen features cannot match anything
+      const w = (1 + Math.log(tf)) * idf(k) * (k.includes("_") ? 0.7 : 1);
+      vector.set(k, w);
+      sq += w * w;
+    }
+    return { vector, norm: Math.sqrt(sq) };
+  };
+  const examples: Example[] = raw.map((r) => ({ entryId: r.entryId, intent: r.intent, ...weigh(r.f) }));
+  const postings = new Map<string, { ex: Example; w: number }[]>();
+  for (const ex of examples) {
+    for (const [k, w] of ex.vector) {
+      const list = postings.get(k) ?? [];
+      list.push({ ex, w });
+      postings.set(k, list);
+    }
+  }
+
+  return {
+    analyze(text: string): Analysis {
+      const tokens = analyzeTokens(text);
+      const topics: string[] = [];
+      for (const h of topicTable.find(tokens)) if (!topics.includes(h.value)) topics.push(h.value);
+      const specialties = specialtyTable.find(tokens).map((h) => ({ key: h.value, start: h.start }));
+      const emergency = emergencyTable.find(tokens).length > 0;
+
+      const { vector, norm } = weigh(features(tokens));
+      const dots = new Map<Example, number>();
+      for (const [k, w] of vector) {
+        for (const p of postings.get(k) ?? []) dots.set(p.ex, (dots.get(p.ex) ?? 0) + w * p.w);
+      }
+      const entryScores = new Map<string, number>();
+      const intentScores = new Map<Intent, number>();
+      for (const [ex, dot] of dots) {
+        const cos = norm > 0 && ex.norm > 0 ? dot / (norm * ex.norm) : 0;
+        if (cos > (entryScores.get(ex.entryId) ?? 0)) entryScores.set(ex.entryId, cos);
+        if (cos > (intentScores.get(ex.intent) ?? 0)) intentScores.set(ex.intent, cos);
+      }
+      const intents = [...intentScores]
+        .map(([intent, score]) => ({ intent, score }))
+        .sort((a, b) => b.score - a.score || a.intent.localeCompare(b.intent));
+      return { tokens, topics, specialties, emergency, intents, entryScores };
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { Profile } from "../core/state.js";
+import type { Analysis } from "./classifier.js";
+import { tokenize } from "./normalize.js";
+
+/**
+ * Extracts what a student says about themselves ("I'm a 2023 graduate",
+ * "passed step 1", "interested in IM"). Only first-person statements count: a
+ * question such as "can I do electives after graduating?" says nothing about
+ * the student's status.
+ */
+export function extractProfileFacts(text: string, analysis: Pick<Analysis, "tokens" | "specialties">): Partial<Profile> {
+  const s = ` ${tokenize(text).join(" ")} `;
+  const facts: Partial<Profile> = {};
+
+  const gradYear = /\b(?:graduated|graduation|passed out|grad|yog|graduating)\D{0,16}?((?:19|20)\d{2})\b/.exec(s)?.[1] ??
+    /\b((?:19|20)\d{2}) (?:graduate|grad|pass out|passout|passed out|batch)\b/.exec(s)?.[1];
+  const isGraduate =
+    /\bi am (?:an? )?(?:(?:19|20)\d{2} )?(?:international )?(?:medical )?(?:img|fmg|graduate|grad|doctor|physician|mbbs graduate|md graduate|mbbs doctor)\b/.test(s) ||
+    /\bi (?:have |had )?(?:already |just )?(?:graduated|passed out|completed (?:my )?(?:mbbs|md|medical school|degree|med school)|finished (?:my )?(?:mbbs|md|medical school|med school))\b/.test(s) ||
+    /\bactually i graduated\b/.test(s);
+  const isStudent =
+    /\bi am (?:a |an )?(?:\w+ )?(?:year )?(?:medical |med |mbbs |md )?student\b/.test(s) ||
+    /\bi am (?:in|currently in) (?:my )?(?:1st|first|2nd|second|3rd|third|4th|fourth|5th|fifth|6th|sixth|final|last) (?:year|yr)\b/.test(s) ||
+    /\bi am (?:doing|in) (?:my )?(?:compulsory |rotating )?internship\b/.test(s) ||
+    /\bi am (?:still )?studying\b/.test(s);
+
+  if (isGraduate && !isStudent) facts.status = "graduate";
+  else if (isStudent && !isGraduate) facts.status = "student";
+  if (gradYear && (facts.status === "graduate" || /\b(?:graduated|passed out|yog)\b/.test(s))) {
+    facts.graduation_year = Number(gradYear);
+    // "I graduated in 2022" is a graduate; a future year is an expected graduation.
+    if (!facts.status && /\b(?:i|i have|i had) (?:graduated|passed out)\b/.test(s)) facts.status = "graduate";
+  }
+
+  const year = /\b(1st|first|2nd|second|3rd|third|4th|fourth|5th|fifth|6th|sixth|final|last) (?:year|yr)\b/.exec(s)?.[1];
+  if (year && (facts.status === "student" || (!facts.status && /\bi am\b|\bmy\b/.test(s)))) {
+    facts.year_of_study = ORDINALS[year] ?? "final";
+    facts.status = "student";
+  }
+
+  const step = String.raw`(?:usmle )?step ?(?:1|one)\b`;
+  if (new RegExp(String.raw`\b(?:passed|cleared|done with|completed|finished|got through) (?:my )?${step}|\b${step} (?:is |was )?(?:passed|cleared|done|completed)\b`).test(s)) {
+    facts.step1 = "passed";
+  } else if (new RegExp(String.raw`\bfailed (?:my )?${step}|\b${step} (?:is |was )?failed\b`).test(s)) {
+    facts.step1 = "failed";
+  } else if (
+    new RegExp(
+      String.raw`\b(?:not|never|have not|did not) (?:yet )?(?:taken|given|written|take|give|attempted|done) (?:my |the )?${step}|\bno ${step} yet\b|\b${step} not (?:yet )?(?:taken|done|given)\b`,
+    ).test(s)
+  ) {
+    facts.step1 = "not_taken";
+  } else if (
+    new RegExp(String.raw`\b${step} (?:is )?(?:scheduled|booked|next)\b|\b(?:preparing|studying|prepping) for ${step}|\bi am (?:taking|giving|writing) ${step}`).test(s)
+  ) {
+    facts.step1 = "scheduled";
+  }
+
+  const cue = /^(?:interested|interest|want|wanna|pursue|pursuing|aiming|aim|target|targeting|planning|plan|applying|apply|going|specialty|specialize|specialise|career|into|choose|chose|prefer)$/;
+  for (const sp of analysis.specialties) {
+    const before = analysis.tokens.slice(Math.max(0, sp.start - 5), sp.start);
+    if (before.some((t) => cue.test(t))) {
+      facts.specialty = sp.key;
+      break;
+    }
+  }
+  return facts;
+}
+
+const ORDINALS: Record<string, number | "final"> = {
+  "1st": 1,
+  first: 1,
+  "2nd": 2,
+  second: 2,
+  "3rd": 3,
+  third: 3,
+  "4th": 4,
+  fourth: 4,
+  "5th": 5,
+  fifth: 5,
+  "6th": 6,
+  sixth: 6,
+  final: "final",
+  last: "final",
+};

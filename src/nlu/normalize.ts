@@ -1,0 +1,99 @@
+import { stemmer } from "stemmer";
+
+/**
+ * Turning what students type into comparable tokens: lower case, contractions
+ * expanded, punctuation removed, shorthand rewritten through the synonym table
+ * of `knowledge/_vocabulary.yaml`.
+ */
+
+const CONTRACTIONS: [RegExp, string][] = [
+  [/\b(can)'?t\b/g, "cannot"],
+  [/\bwon'?t\b/g, "will not"],
+  [/\b(\w+)n't\b/g, "$1 not"],
+  [/\bi'm\b/g, "i am"],
+  [/\b(\w+)'re\b/g, "$1 are"],
+  [/\b(\w+)'ve\b/g, "$1 have"],
+  [/\b(\w+)'ll\b/g, "$1 will"],
+  [/\b(\w+)'d\b/g, "$1 would"],
+  [/\b(what|that|it|there|who|where|how|here)'s\b/g, "$1 is"],
+  [/'s\b/g, ""],
+];
+
+/** Words after a bare "im" that show it means "I'm", not internal medicine. */
+const AFTER_IM_MEANS_I_AM = new Set(
+  "a an the not from in currently doing interested planning going looking still also final just now very really working studying applying trying confused new".split(
+    " ",
+  ),
+);
+
+/** Lower-cases and splits into word tokens (letters and digits). */
+export function tokenize(text: string): string[] {
+  let s = text.normalize("NFKC").toLowerCase().replace(/[’‘`´]/g, "'");
+  for (const [re, to] of CONTRACTIONS) s = s.replace(re, to);
+  const tokens = s.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  // "im a graduate" is "i am a graduate"; "im residency" is internal medicine.
+  const out: string[] = [];
+  tokens.forEach((t, i) => {
+    const next = tokens[i + 1];
+    if (t === "im" && (i === 0 || (next !== undefined && AFTER_IM_MEANS_I_AM.has(next)))) out.push("i", "am");
+    else out.push(t);
+  });
+  return out;
+}
+
+/** A phrase table matched on whole tokens, longest phrase first. */
+export interface PhraseTable<V> {
+  /** Each match: where it starts, how many tokens, and its value. */
+  find(tokens: readonly string[]): { start: number; length: number; value: V }[];
+}
+
+export function createPhraseTable<V>(entries: Iterable<[phrase: string, value: V]>): PhraseTable<V> {
+  const byFirst = new Map<string, { tokens: string[]; value: V }[]>();
+  for (const [phrase, value] of entries) {
+    const tokens = tokenize(phrase);
+    const first = tokens[0];
+    if (first === undefined) continue;
+    const list = byFirst.get(first) ?? [];
+    list.push({ tokens, value });
+    byFirst.set(first, list);
+  }
+  for (const list of byFirst.values()) list.sort((a, b) => b.tokens.length - a.tokens.length);
+  return {
+    find(tokens) {
+      const hits: { start: number; length: number; value: V }[] = [];
+      for (let i = 0; i < tokens.length; ) {
+        const candidates = byFirst.get(tokens[i] as string);
+        const hit = candidates?.find((c) => c.tokens.every((t, k) => tokens[i + k] === t));
+        if (hit) {
+          hits.push({ start: i, length: hit.tokens.length, value: hit.value });
+          i += hit.tokens.length;
+        } else i++;
+      }
+      return hits;
+    },
+  };
+}
+
+/** Rewrites matched phrases with their replacement tokens. */
+export function rewrite(tokens: readonly string[], table: PhraseTable<string[]>): string[] {
+  const hits = table.find(tokens);
+  if (hits.length === 0) return [...tokens];
+  const out: string[] = [];
+  let i = 0;
+  for (const h of hits) {
+    out.push(...tokens.slice(i, h.start), ...h.value);
+    i = h.start + h.length;
+  }
+  out.push(...tokens.slice(i));
+  return out;
+}
+
+const stemCache = new Map<string, string>();
+export function stem(token: string): string {
+  let s = stemCache.get(token);
+  if (s === undefined) {
+    s = /^\d+$/.test(token) || token.length <= 3 ? token : stemmer(token);
+    if (stemCache.size < 50_000) stemCache.set(token, s);
+  }
+  return s;
+}

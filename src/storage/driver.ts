@@ -1,0 +1,25 @@
+/**
+ * The storage port's bottom half: a small SQL driver with two implementations
+ * (PGlite embedded, `pg` for PostgreSQL). Repositories speak only this
+ * interface, so every SQL statement runs unchanged on both.
+ *
+ * Both drivers return int8 values (bigserial, count(*)) as JS numbers.
+ */
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface SqlExecutor {
+  /** One parameterized statement. */
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /** Several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface SqlDriver extends SqlExecutor {
+  readonly kind: "pglite" | "postgres";
+  /** Runs `fn` in one transaction; a throw rolls it back and is rethrown. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { SqlDriver } from "./driver.js";
+
+const MIGRATIONS_DIR = fileURLToPath(new URL("./migrations/", import.meta.url));
+/** Arbitrary constant: serializes migrations across processes sharing one database. */
+const MIGRATION_LOCK = 7_253_114;
+
+export interface Migration {
+  version: string;
+  sql: string;
+}
+
+/** The migrations shipped in `src/storage/migrations`, in order. */
+export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: f.replace(/\.sql$/, ""), sql: readFileSync(`${dir}/${f}`, "utf8") }));
+}
+
+/**
+ * Applies every migration not yet applied, each in its own transaction, under
+ * an advisory lock so that two processes starting together apply each once.
+ * Returns the versions applied by this call.
+ */
+export async function migrate(driver: SqlDriver, migrations = listMigrations()): Promise<string[]> {
+  await driver.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    await tx.exec(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version text PRIMARY KEY,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+  });
+  const applied: string[] = [];
+  for (const m of migrations) {
+    const done = await driver.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+      const seen = await tx.query("SELECT 1 FROM schema_migrations WHERE version = $1", [m.version]);
+      if (seen.rows.length > 0) return false;
+      await tx.exec(m.sql);
+      await tx.query("INSERT INTO schema_migrations (version) VALUES ($1)", [m.version]);
+      return true;
+    });
+    if (done) applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,98 @@
+import { PGlite, types, type Transaction } from "@electric-sql/pglite";
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { StorageError } from "../core/errors.js";
+import type { QueryResult, SqlDriver, SqlExecutor } from "./driver.js";
+
+const parsers = { [types.INT8]: (v: string) => Number(v) };
+
+/**
+ * Embedded PostgreSQL (PGlite). `dataDir` undefined means in memory;
+ * `loadDataDir` starts from a snapshot made with `dumpDataDir` (test fixtures).
+ * A lock file keeps a second process from opening the same directory, which
+ * PGlite itself does not prevent and which would corrupt the data.
+ */
+export interface PgliteDriver extends SqlDriver {
+  /** A gzip snapshot of the whole database, for `loadDataDir`. */
+  dump(): Promise<Blob>;
+}
+
+export async function createPgliteDriver(options: { dataDir?: string; loadDataDir?: Blob } = {}): Promise<PgliteDriver> {
+  const { dataDir } = options;
+  let releaseLock = () => {};
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    releaseLock = acquireLock(join(dataDir, "rotabot.lock"));
+  }
+  let db: PGlite;
+  try {
+    db = await PGlite.create({ dataDir: dataDir ? join(dataDir, "pgdata") : undefined, loadDataDir: options.loadDataDir, parsers });
+  } catch (err) {
+    releaseLock();
+    throw new StorageError(`Could not open the embedded database in ${dataDir ?? "memory"}: ${String(err)}`, { cause: err });
+  }
+  const wrap = (q: PGlite | Transaction): SqlExecutor => ({
+    async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+      const r = await q.query<R>(sql, params);
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    },
+    async exec(sql: string) {
+      await q.exec(sql);
+    },
+  });
+  const root = wrap(db);
+  let closed = false;
+  return {
+    kind: "pglite",
+    dump: async () => db.dumpDataDir("gzip"),
+    query: root.query,
+    exec: root.exec,
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await db.close();
+      } finally {
+        releaseLock();
+      }
+    },
+  };
+}
+
+function acquireLock(path: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(path);
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const pid = Number(readFileSync(path, "utf8"));
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new StorageError(
+          `The data directory ${path.replace(/\/rotabot\.lock$/, "")} is in use by another rotabot process (pid ${pid}). ` +
+            "Stop it, or point ROTABOT_DATA_DIR at another directory.",
+        );
+      }
+      unlinkSync(path); // stale lock from a process that died
+    }
+  }
+  throw new StorageError(`Could not take the lock ${path}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,28 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { migrate } from "../../src/storage/migrate.js";
+import { createPgliteDriver } from "../../src/storage/pglite-driver.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    pgliteSnapshot: string;
+  }
+}
+
+/**
+ * Runs PGlite's initdb and our migrations once for the whole run and shares a
+ * snapshot: restoring it takes a fraction of a second where a fresh instance
+ * takes several.
+ */
+export default async function setup(project: TestProject) {
+  const dir = mkdtempSync(join(tmpdir(), "rotabot-test-"));
+  const driver = await createPgliteDriver();
+  await migrate(driver);
+  const file = join(dir, "migrated.tar.gz");
+  writeFileSync(file, Buffer.from(await (await driver.dump()).arrayBuffer()));
+  await driver.close();
+  project.provide("pgliteSnapshot", file);
+  return () => rmSync(dir, { recursive: true, force: true });
+}
