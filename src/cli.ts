@@ -17,7 +17,7 @@ program
   .action(async () => {
     const config = loadConfig();
     const logger = createLogger(config.logLevel ?? "warn");
-    const app = await createApp(config, { logger });
+    const app = await createApp(config, { logger, watchKnowledge: true });
     const stop = onSignal(() => app.close());
     try {
       await runConsoleChat({
@@ -57,6 +57,31 @@ program
   .action(async (opts: { turns: string; conversations: string; worker?: string; dataDir?: string }) => {
     const { runBench } = await import("./cli/bench.js");
     await runBench({ turns: Number(opts.turns), conversations: Number(opts.conversations), worker: opts.worker, dataDir: opts.dataDir });
+  });
+
+const kb = program.command("kb").description("check and improve the knowledge base in knowledge/");
+
+kb.command("check [dir]")
+  .description("validate every knowledge file; errors as file:line: message, exit code 1 on errors only")
+  .action(async (dir?: string) => {
+    const { kbCheck } = await import("./cli/kb.js");
+    process.exitCode = kbCheck(dir, console.log, console.error);
+  });
+
+kb.command("stats [dir]")
+  .description("entries and example questions per intent; entries due for review")
+  .action(async (dir?: string) => {
+    const { kbStats } = await import("./cli/kb.js");
+    kbStats(dir, console.log);
+  });
+
+kb.command("gaps")
+  .description("questions the bot could not answer, grouped by similarity, most frequent first")
+  .option("--days <n>", "look back this many days", "30")
+  .option("--limit <n>", "show at most this many groups", "20")
+  .action(async (opts: { days: string; limit: string }) => {
+    const { kbGaps } = await import("./cli/kb.js");
+    await kbGaps({ days: Number(opts.days), limit: Number(opts.limit) }, console.log);
   });
 
 function onSignal(cleanup: () => Promise<void>): () => void {

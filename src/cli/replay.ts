@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import type { Bot } from "../core/bot.js";
@@ -22,15 +23,16 @@ export interface ReplayOutput {
  */
 export async function replay(bot: Bot, input: NodeJS.ReadableStream, write: (line: string) => void): Promise<number> {
   const rl = createInterface({ input, crlfDelay: Infinity, terminal: false });
+  const run = randomUUID();
   let n = 0;
   for await (const line of rl) {
     n++;
-    write(JSON.stringify(await replayLine(bot, line, n)));
+    write(JSON.stringify(await replayLine(bot, line, n, `replay-${run}-${n}`)));
   }
   return n;
 }
 
-export async function replayLine(bot: Bot, line: string, n: number): Promise<ReplayOutput> {
+export async function replayLine(bot: Bot, line: string, n: number, id: string): Promise<ReplayOutput> {
   let json: unknown;
   try {
     json = JSON.parse(line);
@@ -45,7 +47,7 @@ export async function replayLine(bot: Bot, line: string, n: number): Promise<Rep
   const { conversation, text } = parsed.data;
   try {
     const result = await bot.handle({
-      id: `replay-${n}`,
+      id,
       channel: "replay",
       conversation,
       sender: conversation,

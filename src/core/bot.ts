@@ -71,7 +71,7 @@ export function createBot(options: BotOptions): Bot {
       } else {
         understanding = understand(clean.text, state, nlu, inbound.payload);
         const learned = changedFacts(profile, understanding.facts);
-        newProfile = { ...profile, ...learned };
+        if (Object.keys(learned).length > 0) newProfile = { ...profile, ...learned };
         const turn: Turn = { inbound, text: clean.text, truncated: clean.truncated, understanding, state, profile: newProfile, kb, now: started };
         result = route(turn);
         const noted = profileLines(learned, kb.messages);
@@ -79,7 +79,7 @@ export function createBot(options: BotOptions): Bot {
           const note = kb.messages.noted.replace("{facts}", noted.join(", "));
           // A statement about oneself is not a miss, even when there was no question in it.
           result = understanding.fellBack
-            ? { ...result, replies: [{ text: note }], state: { ...result.state, misses: 0 } }
+            ? { ...result, replies: [{ text: note }], state: { ...result.state, misses: 0 }, fellBack: false }
             : { ...result, replies: prependText(result.replies, note) };
         }
       }
@@ -101,10 +101,11 @@ export function createBot(options: BotOptions): Bot {
       inbound: { ...inbound, text: clean.text },
       intent,
       confidence: understanding?.confidence ?? 0,
-      fellBack: understanding?.fellBack ?? false,
+      fellBack: result.fellBack ?? false,
       replies: result.replies,
       state: { ...state, ...result.state, turns: state.turns + 1 },
       profile: newProfile,
+      profileChanged: newProfile !== profile,
       at: clock.now(),
     });
     log.debug({ channel: inbound.channel, conversation: inbound.conversation, intent, confidence: understanding?.confidence }, "turn done");

@@ -24,6 +24,8 @@ export interface TurnRecord {
   replies: Reply[];
   state: ConversationState;
   profile: Profile;
+  /** Whether `profile` differs from the one loaded at the start of the turn. */
+  profileChanged: boolean;
   at: Date;
 }
 
@@ -40,6 +42,8 @@ export interface ConversationStore {
   load(channel: Channel, conversation: string, sender: string): Promise<LoadedConversation>;
   saveTurn(turn: TurnRecord): Promise<void>;
   history(channel: Channel, conversation: string, limit: number): Promise<StoredMessage[]>;
+  /** Messages that no knowledge entry answered, newest first: what admins should write next. */
+  unanswered(options: { since?: Date; limit?: number }): Promise<{ text: string; channel: string; createdAt: Date }[]>;
   /** Erases everything stored about one student on one channel. */
   forget(channel: Channel, sender: string): Promise<void>;
   /** Throws when the database cannot be reached. */

@@ -43,6 +43,8 @@ export interface TurnResult {
   handoff?: { reason: "asked" | "repeated_misses" };
   /** The student asked to erase their data. */
   forget?: boolean;
+  /** Nothing in the knowledge base answered this turn; stored so admins can see what to write next. */
+  fellBack?: boolean;
 }
 
 /** An intent handler: a pure function from a turn to its result. */

@@ -27,5 +27,6 @@ export function fallback(turn: Turn): TurnResult {
   return {
     replies: [{ text: turn.kb.messages.fallback }],
     state: { misses: turn.state.misses + 1 },
+    fellBack: true,
   };
 }

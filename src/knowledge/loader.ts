@@ -168,10 +168,7 @@ function parseEntryFile(
   const doc = parseDocument(yamlText, { lineCounter: counter, prettyErrors: false });
   const offset = 1; // the opening '---' line
   if (doc.errors.length > 0) {
-    for (const err of doc.errors) {
-      const line = err.linePos?.[0]?.line ?? 1;
-      report(file, line + offset, `YAML syntax: ${err.message.split("\n")[0]}`);
-    }
+    for (const err of doc.errors) report(file, counter.linePos(err.pos[0]).line + offset, `YAML syntax: ${err.message.split("\n")[0]}`);
     return null;
   }
   const parsed = frontMatterSchema.safeParse(doc.toJS());
@@ -193,7 +190,7 @@ function loadYamlFile<S extends z.ZodType>(dir: string, file: string, schema: S,
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
   if (doc.errors.length > 0) {
-    for (const err of doc.errors) report(file, err.linePos?.[0]?.line ?? 1, `YAML syntax: ${err.message.split("\n")[0]}`);
+    for (const err of doc.errors) report(file, counter.linePos(err.pos[0]).line, `YAML syntax: ${err.message.split("\n")[0]}`);
     return null;
   }
   const parsed = schema.safeParse(doc.toJS());

@@ -40,10 +40,10 @@ interface Example {
 
 export function createNlu(kb: KnowledgeBase): Nlu {
   const voc = kb.vocabulary;
-  const synonyms = createPhraseTable(Object.entries(voc.synonyms).map(([from, to]) => [from, tokenize(to)] as [string, string[]]));
+  const synonyms = createPhraseTable(Object.entries(voc.synonyms).map(([from, to]) => [from, tokenize(to, { phrase: true })] as [string, string[]]));
   const normalizeTokens = (tokens: string[]) => rewrite(tokens, synonyms);
   const phraseTable = <V>(groups: [V, string[]][]): PhraseTable<V> =>
-    createPhraseTable(groups.flatMap(([value, phrases]) => phrases.map((p) => [normalizeTokens(tokenize(p)).join(" "), value] as [string, V])));
+    createPhraseTable(groups.flatMap(([value, phrases]) => phrases.map((p) => [normalizeTokens(tokenize(p, { phrase: true })).join(" "), value] as [string, V])));
   const topicTable = phraseTable(Object.entries(voc.topics));
   const specialtyTable = phraseTable(Object.entries(voc.specialties));
   const emergencyTable = phraseTable(voc.emergency.map((p) => [true, [p]] as [true, string[]]));
@@ -64,14 +64,16 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   Object.values(voc.specialties).flat().forEach(learn);
   voc.emergency.forEach(learn);
   stopwords.forEach((w) => known.add(w));
-  const knownList = [...known].filter((w) => w.length >= 3).sort();
+  // Never "correct" an unknown word into an emergency word: "checking" is not "choking".
+  const emergencyWords = new Set(voc.emergency.flatMap((p) => tokenize(p, { phrase: true })));
+  const knownList = [...known].filter((w) => w.length >= 3 && !emergencyWords.has(w)).sort();
   const corrections = new Map<string, string>();
   const correct = (t: string): string => {
     if (known.has(t) || t.length < 4 || /\d/.test(t)) return t;
     let c = corrections.get(t);
     if (c === undefined) {
       const best = closest(t, knownList);
-      const limit = t.length >= 8 ? 2 : 1;
+      const limit = t.length >= 9 ? 2 : 1;
       c = best && distance(t, best) <= limit ? best : t;
       if (corrections.size < 20_000) corrections.set(t, c);
     }

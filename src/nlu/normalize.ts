@@ -26,19 +26,21 @@ const AFTER_IM_MEANS_I_AM = new Set(
   ),
 );
 
-/** Lower-cases and splits into word tokens (letters and digits). */
-export function tokenize(text: string): string[] {
+/**
+ * Lower-cases and splits into word tokens (letters and digits). In a student's
+ * message a bare "im" before words such as "a" or "interested" is read as
+ * "I'm"; `phrase: true` (vocabulary entries) keeps every "im" as written.
+ */
+export function tokenize(text: string, options: { phrase?: boolean } = {}): string[] {
   let s = text.normalize("NFKC").toLowerCase().replace(/[’‘`´]/g, "'");
   for (const [re, to] of CONTRACTIONS) s = s.replace(re, to);
   const tokens = s.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  if (options.phrase) return tokens;
   // "im a graduate" is "i am a graduate"; "im residency" is internal medicine.
-  const out: string[] = [];
-  tokens.forEach((t, i) => {
+  return tokens.flatMap((t, i) => {
     const next = tokens[i + 1];
-    if (t === "im" && (i === 0 || (next !== undefined && AFTER_IM_MEANS_I_AM.has(next)))) out.push("i", "am");
-    else out.push(t);
+    return t === "im" && next !== undefined && AFTER_IM_MEANS_I_AM.has(next) ? ["i", "am"] : [t];
   });
-  return out;
 }
 
 /** A phrase table matched on whole tokens, longest phrase first. */
@@ -50,7 +52,7 @@ export interface PhraseTable<V> {
 export function createPhraseTable<V>(entries: Iterable<[phrase: string, value: V]>): PhraseTable<V> {
   const byFirst = new Map<string, { tokens: string[]; value: V }[]>();
   for (const [phrase, value] of entries) {
-    const tokens = tokenize(phrase);
+    const tokens = tokenize(phrase, { phrase: true });
     const first = tokens[0];
     if (first === undefined) continue;
     const list = byFirst.get(first) ?? [];

@@ -21,14 +21,9 @@ export interface CleanText {
  * without splitting a surrogate pair.
  */
 export function cleanInput(raw: string, maxChars: number): CleanText {
-  const wellFormed = toWellFormed(String(raw ?? ""));
+  const wellFormed = String(raw ?? "").toWellFormed();
   const text = wellFormed.replace(CONTROL, " ").replace(INVISIBLE, "").replace(/[ \t]+/g, " ").trim();
   const chars = Array.from(text);
   if (chars.length <= maxChars) return { text, truncated: false, originalLength: chars.length };
   return { text: chars.slice(0, maxChars).join("").trimEnd(), truncated: true, originalLength: chars.length };
-}
-
-/** String.prototype.toWellFormed, which Node 20 has, written out for clarity of intent. */
-function toWellFormed(s: string): string {
-  return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
 }

@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../config.js";
 import type { SqlDriver } from "./driver.js";
 
-const MIGRATIONS_DIR = fileURLToPath(new URL("./migrations/", import.meta.url));
+/** The SQL files ship in src/ whether the code runs from src/ or from the compiled dist/. */
+const MIGRATIONS_DIR = join(PACKAGE_ROOT, "src", "storage", "migrations");
 /** Arbitrary constant: serializes migrations across processes sharing one database. */
 const MIGRATION_LOCK = 7_253_114;
 

@@ -1,8 +1,6 @@
 import type { ConversationStore } from "../core/ports.js";
 import type { SqlDriver } from "./driver.js";
 import { migrate } from "./migrate.js";
-import { createPgDriver } from "./pg-driver.js";
-import { createPgliteDriver } from "./pglite-driver.js";
 import { createSqlStore } from "./sql-store.js";
 
 export type StorageTarget = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir?: string };
@@ -15,15 +13,18 @@ export interface Storage {
 
 /** Opens the database, applies pending migrations and returns the store. */
 export async function openStorage(target: StorageTarget): Promise<Storage> {
+  // Each driver is imported only when used: loading both costs start-up time for nothing.
   const driver =
     target.kind === "postgres"
-      ? createPgDriver({ connectionString: target.url })
-      : await createPgliteDriver({ dataDir: target.dataDir });
+      ? (await import("./pg-driver.js")).createPgDriver({ connectionString: target.url })
+      : await (await import("./pglite-driver.js")).createPgliteDriver({ dataDir: target.dataDir });
   try {
     await migrate(driver);
   } catch (err) {
     await driver.close().catch(() => {});
     throw err;
   }
-  return { driver, store: createSqlStore(driver), close: () => driver.close() };
+  // An embedded database belongs to this process alone (see the lock in pglite-driver),
+  // so the store may keep conversations in memory between turns.
+  return { driver, store: createSqlStore(driver, { exclusive: target.kind === "pglite" }), close: () => driver.close() };
 }

@@ -7,6 +7,13 @@ import type { QueryResult, SqlDriver, SqlExecutor } from "./driver.js";
 const parsers = { [types.INT8]: (v: string) => Number(v) };
 
 /**
+ * PostgreSQL's default 128 MB of shared buffers lives inside the WebAssembly
+ * heap and roughly doubles the process's memory. A chatbot's working set is
+ * small, and the OS page cache still holds the files, so 32 MB is plenty.
+ */
+const POSTGRESQL_CONF = "shared_buffers = 32MB";
+
+/**
  * Embedded PostgreSQL (PGlite). `dataDir` undefined means in memory;
  * `loadDataDir` starts from a snapshot made with `dumpDataDir` (test fixtures).
  * A lock file keeps a second process from opening the same directory, which
@@ -26,7 +33,7 @@ export async function createPgliteDriver(options: { dataDir?: string; loadDataDi
   }
   let db: PGlite;
   try {
-    db = await PGlite.create({ dataDir: dataDir ? join(dataDir, "pgdata") : undefined, loadDataDir: options.loadDataDir, parsers });
+    db = await PGlite.create({ dataDir: dataDir ? join(dataDir, "pgdata") : undefined, loadDataDir: options.loadDataDir, parsers, postgresqlconf: POSTGRESQL_CONF });
   } catch (err) {
     releaseLock();
     throw new StorageError(`Could not open the embedded database in ${dataDir ?? "memory"}: ${String(err)}`, { cause: err });

@@ -1,10 +1,25 @@
 import type { Channel, Inbound } from "../core/model.js";
 import type { ConversationStore, LoadedConversation, StoredMessage, TurnRecord } from "../core/ports.js";
 import { parseProfile, parseState } from "../core/state.js";
-import type { SqlDriver } from "./driver.js";
+import type { SqlDriver, SqlExecutor } from "./driver.js";
 
-/** The conversation store in SQL; the same statements run on PGlite and PostgreSQL. */
-export function createSqlStore(db: SqlDriver): ConversationStore {
+const CACHE_LIMIT = 10_000;
+
+/**
+ * The conversation store in SQL; the same statements run on PGlite and PostgreSQL.
+ * With `exclusive` (no other process writes this database) it keeps the last
+ * state and profile of recent conversations in memory, written through on every
+ * turn, and skips the read at the start of the next turn.
+ */
+export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } = {}): ConversationStore {
+  const cache = options.exclusive ? new Map<string, LoadedConversation>() : null;
+  const key = (channel: string, conversation: string, sender: string) => `${channel}\u0000${conversation}\u0000${sender}`;
+  const remember = (k: string, value: LoadedConversation) => {
+    if (!cache) return;
+    cache.delete(k);
+    cache.set(k, value);
+    if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  };
   return {
     async saveInbound(inbound: Inbound, options = {}) {
       const r = await db.query(
@@ -17,67 +32,82 @@ export function createSqlStore(db: SqlDriver): ConversationStore {
     },
 
     async load(channel, conversation, sender): Promise<LoadedConversation> {
+      const hit = cache?.get(key(channel, conversation, sender));
+      if (hit) return hit;
       const r = await db.query<{ state: unknown; profile: unknown }>(
-        `SELECT c.state, s.profile
-           FROM (SELECT 1) AS one
-           LEFT JOIN conversations c ON c.channel = $1 AND c.conversation = $2
-           LEFT JOIN students s ON s.channel = $1 AND s.sender = $3`,
+        `SELECT (SELECT state FROM messages
+                  WHERE channel = $1 AND conversation = $2 AND state IS NOT NULL
+                  ORDER BY id DESC LIMIT 1) AS state,
+                (SELECT profile FROM students WHERE channel = $1 AND sender = $3) AS profile`,
         [channel, conversation, sender],
       );
       const row = r.rows[0];
-      return { state: parseState(row?.state), profile: parseProfile(row?.profile) };
+      const loaded = { state: parseState(row?.state), profile: parseProfile(row?.profile) };
+      remember(key(channel, conversation, sender), loaded);
+      return loaded;
     },
 
     async saveTurn(t: TurnRecord) {
       const { inbound } = t;
-      await db.transaction(async (tx) => {
-        await tx.query(
-          `UPDATE messages SET intent = $3, confidence = $4, fell_back = $5, processed_at = $6
-            WHERE channel = $1 AND external_id = $2`,
-          [inbound.channel, inbound.id, t.intent, t.confidence, t.fellBack, t.at],
+      const rows = t.replies.length > 0 ? t.replies.map((r) => r.text) : [""];
+      // One multi-row INSERT; the last row carries the new conversation state.
+      const values = rows.map((_, i) => `($1, $2, 'out', $${i + 9}, $3, $4, $5, $6, $7, ${i === rows.length - 1 ? "$8::jsonb" : "NULL"})`);
+      const insertReplies = (ex: SqlExecutor) =>
+        ex.query(
+          `INSERT INTO messages (channel, conversation, direction, text, reply_to, intent, confidence, fell_back, created_at, state)
+           VALUES ${values.join(", ")}`,
+          [inbound.channel, inbound.conversation, inbound.id, t.intent, t.confidence, t.fellBack, t.at, JSON.stringify(t.state), ...rows],
         );
-        for (const reply of t.replies) {
+      if (!t.profileChanged) {
+        await insertReplies(db);
+      } else {
+        await db.transaction(async (tx) => {
+          await insertReplies(tx);
           await tx.query(
-            `INSERT INTO messages (channel, conversation, direction, text, intent, created_at)
-             VALUES ($1, $2, 'out', $3, $4, $5)`,
-            [inbound.channel, inbound.conversation, reply.text, t.intent, t.at],
+            `INSERT INTO students (channel, sender, profile, updated_at)
+             VALUES ($1, $2, $3::jsonb, $4)
+             ON CONFLICT (channel, sender)
+             DO UPDATE SET profile = EXCLUDED.profile, updated_at = EXCLUDED.updated_at`,
+            [inbound.channel, inbound.sender, JSON.stringify(t.profile), t.at],
           );
-        }
-        await tx.query(
-          `INSERT INTO conversations (channel, conversation, sender, state, updated_at)
-           VALUES ($1, $2, $3, $4::jsonb, $5)
-           ON CONFLICT (channel, conversation)
-           DO UPDATE SET state = EXCLUDED.state, sender = EXCLUDED.sender, updated_at = EXCLUDED.updated_at`,
-          [inbound.channel, inbound.conversation, inbound.sender, JSON.stringify(t.state), t.at],
-        );
-        await tx.query(
-          `INSERT INTO students (channel, sender, profile, updated_at)
-           VALUES ($1, $2, $3::jsonb, $4)
-           ON CONFLICT (channel, sender)
-           DO UPDATE SET profile = EXCLUDED.profile, updated_at = EXCLUDED.updated_at`,
-          [inbound.channel, inbound.sender, JSON.stringify(t.profile), t.at],
-        );
-      });
+        });
+      }
+      remember(key(inbound.channel, inbound.conversation, inbound.sender), { state: t.state, profile: t.profile });
     },
 
     async history(channel: Channel, conversation: string, limit: number): Promise<StoredMessage[]> {
       const r = await db.query<{ direction: "in" | "out"; text: string; intent: string | null; created_at: Date }>(
-        `SELECT direction, text, intent, created_at FROM (
-           SELECT id, direction, text, intent, created_at FROM messages
-            WHERE channel = $1 AND conversation = $2
-            ORDER BY id DESC LIMIT $3
-         ) AS recent ORDER BY id ASC`,
+        `SELECT direction, text, created_at,
+                COALESCE(intent, (SELECT o.intent FROM messages o
+                                   WHERE o.channel = recent.channel AND o.reply_to = recent.external_id
+                                   ORDER BY o.id LIMIT 1)) AS intent
+           FROM (SELECT id, channel, direction, text, intent, external_id, created_at FROM messages
+                  WHERE channel = $1 AND conversation = $2
+                  ORDER BY id DESC LIMIT $3) AS recent
+          ORDER BY id ASC`,
         [channel, conversation, limit],
       );
       return r.rows.map((m) => ({ direction: m.direction, text: m.text, intent: m.intent, createdAt: new Date(m.created_at) }));
     },
 
+    async unanswered({ since, limit }) {
+      const r = await db.query<{ text: string; channel: string; created_at: Date }>(
+        `SELECT DISTINCT ON (i.id) i.text, i.channel, i.created_at
+           FROM messages o
+           JOIN messages i ON i.channel = o.channel AND i.external_id = o.reply_to
+          WHERE o.fell_back AND o.created_at >= $1 AND i.text <> ''
+          ORDER BY i.id DESC LIMIT $2`,
+        [since ?? new Date(0), limit ?? 10_000],
+      );
+      return r.rows.map((m) => ({ text: m.text, channel: m.channel, createdAt: new Date(m.created_at) }));
+    },
+
     async forget(channel: Channel, sender: string) {
       // A private chat's id is the student's own id: drop it whole, replies included.
       // In group chats only the student's own messages are theirs to erase.
+      cache?.clear();
       await db.transaction(async (tx) => {
         await tx.query("DELETE FROM messages WHERE channel = $1 AND (sender = $2 OR conversation = $2)", [channel, sender]);
-        await tx.query("DELETE FROM conversations WHERE channel = $1 AND conversation = $2", [channel, sender]);
         await tx.query("DELETE FROM students WHERE channel = $1 AND sender = $2", [channel, sender]);
       });
     },

@@ -57,6 +57,7 @@ describe.each(databaseKinds)("the conversation store on $name", ({ create }) => 
       replies: [{ text: "first" }, { text: "second" }],
       state: { topics: ["observership"], misses: 0, turns: 1, wantsCounselor: false, lastIntent: "eligibility" },
       profile: { status: "graduate", graduation_year: 2022 },
+      profileChanged: true,
       at: new Date("2026-11-22T10:00:01Z"),
     });
     const loaded = await store.load("test", "alice", "alice");
@@ -86,7 +87,7 @@ describe.each(databaseKinds)("the conversation store on $name", ({ create }) => 
     await store.saveInbound(msg);
     await store.saveTurn({
       inbound: msg, intent: "smalltalk", confidence: 1, fellBack: false, replies: [{ text: "ok" }],
-      state: { topics: [], misses: 0, turns: 1, wantsCounselor: false }, profile: { status: "student" }, at: new Date(),
+      state: { topics: [], misses: 0, turns: 1, wantsCounselor: false }, profile: { status: "student" }, profileChanged: true, at: new Date(),
     });
     await store.forget("test", "bob");
     expect(await store.history("test", "bob", 10)).toEqual([]);

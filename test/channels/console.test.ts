@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+const dataDir = mkdtempSync(join(tmpdir(), "rotabot-console-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe("the console chat with piped input", () => {
+  it("answers one message per line and exits at the end of input", async () => {
+    const run = await runCli(["chat"], { input: "how much does a rotation cost?\nI'm a 2022 graduate\n", env: { ROTABOT_DATA_DIR: dataDir } });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toMatch(/you › how much does a rotation cost\?\nrotabot › .*\$/s);
+    expect(run.stdout.match(/rotabot › /g)).toHaveLength(2);
+  });
+
+  it("remembers the student after a restart", async () => {
+    const run = await runCli(["chat"], { input: "/profile\n", env: { ROTABOT_DATA_DIR: dataDir } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/graduate/);
+    expect(run.stdout).toMatch(/2022/);
+  });
+
+  it("refuses to share its data directory with a running chat", async () => {
+    const { spawn } = await import("node:child_process");
+    const { BIN } = await import("../helpers/cli.js");
+    const first = spawn(process.execPath, [BIN, "chat"], { env: { ...process.env, DATABASE_URL: "", ROTABOT_DATA_DIR: dataDir }, stdio: ["pipe", "pipe", "pipe"] });
+    first.stdin.write("hi\n");
+    await new Promise<void>((resolve) => first.stdout.once("data", () => resolve()));
+    const second = await runCli(["chat"], { input: "hi\n", env: { ROTABOT_DATA_DIR: dataDir } });
+    first.stdin.end();
+    await new Promise((resolve) => first.on("close", resolve));
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/in use by another rotabot process/);
+  });
+});
+
+describe("start-up with a broken knowledge file", () => {
+  it("exits non-zero naming the file and the field, without a stack trace", async () => {
+    const { cpSync, writeFileSync, readFileSync } = await import("node:fs");
+    const kbDir = mkdtempSync(join(tmpdir(), "rotabot-badkb-"));
+    cpSync(new URL("../fixtures/knowledge-min", import.meta.url).pathname, kbDir, { recursive: true });
+    const file = join(kbDir, "costs-observership.md");
+    writeFileSync(file, readFileSync(file, "utf8").replace("reviewed: 2026-11-01", "reviewed: last week"));
+    const run = await runCli(["chat"], { input: "hi\n", env: { KNOWLEDGE_DIR: kbDir, ROTABOT_DATA_DIR: join(kbDir, "data") } });
+    rmSync(kbDir, { recursive: true, force: true });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/costs-observership\.md:14: reviewed: must be a date written as YYYY-MM-DD/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stdout).toBe("");
+  });
+
+  it("exits non-zero with a clear message for an invalid setting", async () => {
+    const run = await runCli(["chat"], { env: { DATABASE_URL: "mysql://nope" } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/DATABASE_URL: must be a PostgreSQL URL/);
+  });
+});

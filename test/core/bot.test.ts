@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Inbound } from "../../src/core/model.js";
+import { createSqlStore } from "../../src/storage/sql-store.js";
+import { createTestBot, realKnowledge, type TestBot } from "../helpers/bot.js";
+import { talk } from "../helpers/talk.js";
+
+let t: TestBot;
+beforeAll(async () => {
+  t = await createTestBot({ maxMessageChars: 2000 });
+});
+afterAll(() => t?.dispose());
+
+const messages = () => realKnowledge().messages;
+const entry = (id: string) => {
+  const e = realKnowledge().byId.get(id);
+  if (!e) throw new Error(`knowledge entry ${id} is missing`);
+  return e;
+};
+/** The reply must be the entry's own answer. */
+const answers = (id: string) => (text: string) => expect(text).toContain(entry(id).body.split("\n")[0]);
+
+describe("answering the four core questions from the knowledge base", () => {
+  it("answers what a rotation costs, with its sources", async () => {
+    await talk(t.bot).user("how much does a rotation cost?").expectIntent("costs").expectReply(answers("costs-overview")).expectReply(/Sources: /);
+  });
+
+  it("answers whether graduates can do electives", async () => {
+    await talk(t.bot).user("can I do electives after graduating?").expectIntent("eligibility").expectReply(answers("eligibility-graduates"));
+  });
+
+  it("answers how early to apply", async () => {
+    await talk(t.bot).user("how early should I apply?").expectIntent("timing").expectReply(answers("timing-overview"));
+  });
+
+  it("explains the difference between an observership and an externship", async () => {
+    await talk(t.bot)
+      .user("what's the difference between an observership and an externship?")
+      .expectIntent("rotation_types")
+      .expectReply(answers("rotation-types-observership-vs-externship"));
+  });
+});
+
+describe("following the conversation", () => {
+  it("answers 'how much does it cost?' about the observership just discussed", async () => {
+    await talk(t.bot)
+      .user("what's an observership?")
+      .expectIntent("rotation_types")
+      .expectReply(answers("rotation-types-observership"))
+      .user("how much does it cost?")
+      .expectIntent("costs")
+      .expectReply(answers("costs-observership"));
+  });
+
+  it("without context, the same question gets the general cost answer", async () => {
+    await talk(t.bot).user("how much does it cost?").expectIntent("costs").expectReply(answers("costs-overview"));
+  });
+
+  it("remembers what the student said about themselves and shows it in /profile", async () => {
+    await talk(t.bot)
+      .user("I'm a 2023 graduate and I passed step 1")
+      .expectReply(/graduate/i)
+      .user("/profile")
+      .expectReply(/graduate/)
+      .expectReply(/2023/)
+      .expectReply(/passed/);
+  });
+});
+
+describe("safety and scope", () => {
+  it("points a medical emergency to emergency services", async () => {
+    await talk(t.bot).user("I have severe chest pain right now").expectIntent("out_of_scope").expectReply(/911|emergency/i);
+  });
+
+  it("falls back honestly on something it does not cover", async () => {
+    await talk(t.bot).user("who won the football world cup").expectIntent("out_of_scope").expectNoReply(/Sources:/);
+  });
+
+  it("records a request for a human", async () => {
+    const result = await talk(t.bot).user("I want to talk to a counselor").expectIntent("counselor");
+    expect(result?.replies[0]?.text).toBe(entry("counselor-request").body);
+  });
+});
+
+describe("bad input never breaks a turn and is always stored", () => {
+  const store = () => createSqlStore(t.db.driver);
+  const cases: [string, string, RegExp | ((m: ReturnType<typeof messages>) => string)][] = [
+    ["an empty message", "", (m) => m.empty_message],
+    ["whitespace only", "   \n\t ", (m) => m.empty_message],
+    ["control characters", "\u0000\u0001\u0002", (m) => m.empty_message],
+    ["emoji only", "🙂🙂🙂", /./],
+    ["markup", "<script>alert(1)</script><b>hi</b>", /./],
+    ["SQL-looking text", "'; DROP TABLE messages; --", /./],
+    ["invalid UTF-16", "how much \uD800 cost", /./],
+  ];
+  it.each(cases)("answers %s with a friendly reply", async (_, text, expected) => {
+    const conversation = `bad-${Math.random()}`;
+    const result = await talk(t.bot, conversation).user(text);
+    const reply = result?.replies.map((r) => r.text).join("\n") ?? "";
+    if (typeof expected === "function") expect(reply).toBe(expected(messages()));
+    else expect(reply).toMatch(expected);
+    expect(reply).not.toMatch(/Error|at .*\.ts:\d+/);
+    const history = await store().history("test", conversation, 10);
+    expect(history.map((m) => m.direction)).toEqual(["in", "out"]);
+  });
+
+  it("caps a 100 KB message, says so, and still answers it", async () => {
+    const conversation = "long";
+    const text = `how much does an observership cost? ${"x".repeat(100_000)}`;
+    const result = await talk(t.bot, conversation).user(text);
+    const reply = result?.replies[0]?.text ?? "";
+    expect(reply.startsWith(messages().too_long.replace("{limit}", "2000"))).toBe(true);
+    expect(reply).toContain(entry("costs-observership").body.split("\n")[0]);
+    const [stored] = await store().history("test", conversation, 1).then(() => t.db.driver.query<{ n: number; truncated: boolean }>(
+      "SELECT char_length(text) AS n, truncated FROM messages WHERE conversation = $1 AND direction = 'in'", [conversation]).then((r) => r.rows));
+    expect(stored).toEqual({ n: 2000, truncated: true });
+  });
+
+  it("answers non-text content with the 'I can read text' message", async () => {
+    const result = await t.bot.handle({ id: "photo-1", channel: "test", conversation: "photo", sender: "photo", text: "", contentType: "unsupported", receivedAt: new Date() });
+    expect(result.replies[0]?.text).toBe(messages().unreadable);
+  });
+});
+
+describe("delivery guarantees", () => {
+  const msg = (id: string, conversation: string, text: string): Inbound => ({ id, channel: "test", conversation, sender: conversation, text, receivedAt: new Date() });
+
+  it("handles a redelivered message once", async () => {
+    const first = await t.bot.handle(msg("same-id", "redeliver", "hi"));
+    const again = await t.bot.handle(msg("same-id", "redeliver", "hi"));
+    expect(first.handled).toBe(true);
+    expect(again).toEqual({ handled: false, intent: null, replies: [] });
+  });
+
+  it("handles the messages of one conversation one at a time, in order", async () => {
+    await Promise.all([
+      t.bot.handle(msg("o-1", "order", "what's an observership?")),
+      t.bot.handle(msg("o-2", "order", "how much does it cost?")),
+    ]);
+    const history = await createSqlStore(t.db.driver).history("test", "order", 10);
+    expect(history.map((m) => `${m.direction}:${m.intent}`)).toEqual(["in:rotation_types", "out:rotation_types", "in:costs", "out:costs"]);
+    expect(history[3]?.text).toContain(entry("costs-observership").body.split("\n")[0]);
+  });
+
+  it("replies with a safe apology when a handler throws, and keeps the message", async () => {
+    const broken = await createTestBot({ handlers: { costs: () => { throw new Error("boom"); } } }, t.db);
+    const result = await talk(broken.bot, "broken").user("how much does a rotation cost?");
+    expect(result?.replies.map((r) => r.text)).toEqual([messages().error]);
+    const history = await createSqlStore(t.db.driver).history("test", "broken", 10);
+    expect(history.map((m) => m.direction)).toEqual(["in", "out"]);
+  });
+
+  it("erases a student's data on /forget", async () => {
+    await talk(t.bot, "forgetful").user("I'm a final year student").user("/forget").expectReply((text) => expect(text).toBe(messages().forgotten));
+    expect(await createSqlStore(t.db.driver).history("test", "forgetful", 10)).toEqual([]);
+    await talk(t.bot, "forgetful").user("/profile").expectReply((text) => expect(text).toBe(messages().profile_empty));
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { createNlu } from "../../src/nlu/classifier.js";
+import { realKnowledge } from "../helpers/bot.js";
+
+const kb = realKnowledge();
+const nlu = createNlu(kb);
+const top = (text: string) => nlu.analyze(text).intents[0]?.intent;
+
+describe("the offline classifier", () => {
+  it("recognises every example question of the knowledge base as its own intent", () => {
+    const misses = kb.entries.flatMap((e) => e.examples.filter((q) => top(q) !== e.intent).map((q) => `${e.id}: ${q} → ${top(q)}`));
+    expect(misses).toEqual([]);
+  });
+
+  it.each([
+    ["how much does a rotation cost?", "costs"],
+    ["can I do electives after graduating?", "eligibility"],
+    ["how early should I apply?", "timing"],
+    ["what's the difference between an observership and an externship?", "rotation_types"],
+  ])("classifies %j as %s", (text, intent) => {
+    expect(top(text)).toBe(intent);
+  });
+
+  it("corrects small typos against the knowledge base's words", () => {
+    expect(nlu.analyze("how much does an observershp cost").tokens).toContain("observership");
+    expect(top("how much does an observershp cost")).toBe("costs");
+  });
+
+  it("finds the subjects a message names, through the vocabulary", () => {
+    expect(nlu.analyze("diff between obs and externship").topics).toEqual(["observership", "externship"]);
+  });
+
+  it("flags medical emergencies from the vocabulary", () => {
+    expect(nlu.analyze("my friend has chest pain").emergency).toBe(true);
+    expect(nlu.analyze("how much does a rotation cost").emergency).toBe(false);
+  });
+
+  it("is deterministic", () => {
+    const a = nlu.analyze("hw much 4 obs in usa??");
+    const b = createNlu(kb).analyze("hw much 4 obs in usa??");
+    expect(b.intents).toEqual(a.intents);
+  });
+});

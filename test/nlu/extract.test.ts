@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { createNlu } from "../../src/nlu/classifier.js";
+import { extractProfileFacts } from "../../src/nlu/extract.js";
+import { realKnowledge } from "../helpers/bot.js";
+
+const nlu = createNlu(realKnowledge());
+const facts = (text: string) => extractProfileFacts(text, nlu.analyze(text));
+
+describe("extracting what a student says about themselves", () => {
+  it.each([
+    ["I'm a 2023 graduate", { status: "graduate", graduation_year: 2023 }],
+    ["I graduated in 2022", { status: "graduate", graduation_year: 2022 }],
+    ["im an IMG, passed out in 2019", { status: "graduate", graduation_year: 2019 }],
+    ["I have completed my MBBS", { status: "graduate" }],
+    ["I am a final year MBBS student", { status: "student", year_of_study: "final" }],
+    ["I'm in my 3rd year", { status: "student", year_of_study: 3 }],
+    ["I'm doing my internship in India", { status: "student" }],
+  ])("reads the status in %j", (text, expected) => {
+    expect(facts(text)).toMatchObject(expected);
+  });
+
+  it.each([
+    ["I passed step 1 last month", "passed"],
+    ["cleared USMLE Step 1", "passed"],
+    ["step1 done", "passed"],
+    ["I failed step 1 once", "failed"],
+    ["I haven't taken step 1 yet", "not_taken"],
+    ["preparing for step 1 now", "scheduled"],
+  ])("reads the Step 1 status in %j", (text, step1) => {
+    expect(facts(text).step1).toBe(step1);
+  });
+
+  it.each([
+    ["I'm interested in internal medicine", "internal_medicine"],
+    ["I want to pursue FM", "family_medicine"],
+    ["planning to apply for pediatrics", "pediatrics"],
+  ])("reads the target specialty in %j", (text, specialty) => {
+    expect(facts(text).specialty).toBe(specialty);
+  });
+
+  it.each([
+    "can I do electives after graduating?",
+    "do graduates need step 1?",
+    "is step 1 required for observerships?",
+    "which specialties need a SLOE, like emergency medicine?",
+    "how much does it cost for a 2022 graduate?",
+  ])("learns nothing from the question %j", (text) => {
+    expect(facts(text)).toEqual({});
+  });
+});
