@@ -3,10 +3,11 @@ import type { Turn } from "../core/turn.js";
 import type { KnowledgeEntry } from "../knowledge/loader.js";
 
 /** Weights of the signals that pick one entry among an intent's entries. */
-const TOPIC_MATCH = 0.3;
-const TOPIC_MISMATCH = 0.15;
+const TOPIC_MATCH = 0.15;
+const TOPIC_MISMATCH = 0.1;
 const CONTEXT_MATCH = 0.25;
 const GENERAL_WHEN_NO_TOPIC = 0.1;
+const GENERAL_WHEN_TOPIC = 0.1;
 const AUDIENCE_MISMATCH = 0.2;
 
 /**
@@ -29,6 +30,7 @@ export function rankEntries(turn: Turn, intent: Intent): { entry: KnowledgeEntry
         const hits = topics.filter((t) => mentioned.includes(t)).length;
         score += TOPIC_MATCH * hits;
         if (topics.length > 0 && hits === 0) score -= TOPIC_MISMATCH;
+        if (topics.length === 0) score -= GENERAL_WHEN_TOPIC;
       } else if (context.length > 0) {
         if (topics.some((t) => context.includes(t))) score += CONTEXT_MATCH;
       } else if (topics.length === 0) {

@@ -21,7 +21,7 @@ export interface Analysis {
   emergency: boolean;
   /** Intents ranked by score, best first. */
   intents: { intent: Intent; score: number }[];
-  /** Best similarity per entry id (entries with no overlap are absent). */
+  /** Similarity per entry id (entries with no overlap are absent): how well the message matches its questions. */
   entryScores: Map<string, number>;
 }
 
@@ -37,6 +37,11 @@ interface Example {
   vector: Vector;
   norm: number;
 }
+
+/** Share of an entry's score from its single closest question; the rest comes from all its questions together. */
+const NEAREST_WEIGHT = 0.6;
+/** Bonus per subject of the entry that the message names, when ranking intents. */
+const TOPIC_BONUS = 0.1;
 
 export function createNlu(kb: KnowledgeBase): Nlu {
   const voc = kb.vocabulary;
@@ -115,6 +120,26 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     return { vector, norm: Math.sqrt(sq) };
   };
   const examples: Example[] = raw.map((r) => ({ entryId: r.entryId, intent: r.intent, ...weigh(r.f) }));
+  // Each entry's centroid: the sum of its questions' unit vectors, so words it uses often weigh more.
+  const centroids: Example[] = kb.entries.map((e) => {
+    const sum: Vector = new Map();
+    for (const ex of examples) {
+      if (ex.entryId !== e.id || ex.norm === 0) continue;
+      for (const [k, w] of ex.vector) sum.set(k, (sum.get(k) ?? 0) + w / ex.norm);
+    }
+    let sq = 0;
+    for (const w of sum.values()) sq += w * w;
+    return { entryId: e.id, intent: e.intent, vector: sum, norm: Math.sqrt(sq) };
+  });
+  const centroidPostings = new Map<string, { ex: Example; w: number }[]>();
+  for (const c of centroids) {
+    for (const [k, w] of c.vector) {
+      const list = centroidPostings.get(k) ?? [];
+      list.push({ ex: c, w });
+      centroidPostings.set(k, list);
+    }
+  }
+  const topicsOf = new Map(kb.entries.map((e) => [e.id, e.topics]));
   const postings = new Map<string, { ex: Example; w: number }[]>();
   for (const ex of examples) {
     for (const [k, w] of ex.vector) {
@@ -133,16 +158,30 @@ export function createNlu(kb: KnowledgeBase): Nlu {
       const emergency = emergencyTable.find(tokens).length > 0;
 
       const { vector, norm } = weigh(features(tokens));
-      const dots = new Map<Example, number>();
-      for (const [k, w] of vector) {
-        for (const p of postings.get(k) ?? []) dots.set(p.ex, (dots.get(p.ex) ?? 0) + w * p.w);
-      }
+      const cosines = (index: Map<string, { ex: Example; w: number }[]>) => {
+        const dots = new Map<Example, number>();
+        for (const [k, w] of vector) {
+          for (const p of index.get(k) ?? []) dots.set(p.ex, (dots.get(p.ex) ?? 0) + w * p.w);
+        }
+        const best = new Map<string, number>();
+        for (const [ex, dot] of dots) {
+          const cos = norm > 0 && ex.norm > 0 ? dot / (norm * ex.norm) : 0;
+          if (cos > (best.get(ex.entryId) ?? 0)) best.set(ex.entryId, cos);
+        }
+        return best;
+      };
+      const nearest = cosines(postings);
+      const central = cosines(centroidPostings);
       const entryScores = new Map<string, number>();
+      for (const [id, n] of nearest) entryScores.set(id, NEAREST_WEIGHT * n + (1 - NEAREST_WEIGHT) * (central.get(id) ?? 0));
+      // An intent is as likely as its best entry, counting the subjects the message names.
       const intentScores = new Map<Intent, number>();
-      for (const [ex, dot] of dots) {
-        const cos = norm > 0 && ex.norm > 0 ? dot / (norm * ex.norm) : 0;
-        if (cos > (entryScores.get(ex.entryId) ?? 0)) entryScores.set(ex.entryId, cos);
-        if (cos > (intentScores.get(ex.intent) ?? 0)) intentScores.set(ex.intent, cos);
+      const intentOf = new Map(kb.entries.map((e) => [e.id, e.intent]));
+      for (const [id, score] of entryScores) {
+        const hits = (topicsOf.get(id) ?? []).filter((t) => topics.includes(t)).length;
+        const ranked = score + TOPIC_BONUS * hits;
+        const intent = intentOf.get(id) as Intent;
+        if (ranked > (intentScores.get(intent) ?? 0)) intentScores.set(intent, ranked);
       }
       const intents = [...intentScores]
         .map(([intent, score]) => ({ intent, score }))
