@@ -1,10 +1,17 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { runConsoleChat } from "./channels/console/console-chat.js";
 import { loadConfig } from "./config.js";
 import { RotabotError } from "./core/errors.js";
 import { createLogger } from "./logger.js";
 import { createApp } from "./main.js";
 import { replay } from "./cli/replay.js";
+
+/** Parses a whole number ≥ 1 for a CLI option, or stops with a message naming the option. */
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of 1 or more");
+  return n;
+}
 
 const program = new Command()
   .name("rotabot")
@@ -50,13 +57,13 @@ program
 program
   .command("bench")
   .description("replay a fixed synthetic workload through bot.handle and print speed and memory figures")
-  .option("--turns <n>", "number of turns", "2000")
-  .option("--conversations <n>", "number of conversations", "200")
+  .option("--turns <n>", "number of turns", positiveInt, 2000)
+  .option("--conversations <n>", "number of conversations", positiveInt, 200)
   .addOption(new Option("--worker <store>", "internal: measure one store in this process").choices(["pglite", "postgres"]).hideHelp())
   .addOption(new Option("--data-dir <dir>", "internal: the worker's PGlite directory").hideHelp())
-  .action(async (opts: { turns: string; conversations: string; worker?: string; dataDir?: string }) => {
+  .action(async (opts: { turns: number; conversations: number; worker?: string; dataDir?: string }) => {
     const { runBench } = await import("./cli/bench.js");
-    await runBench({ turns: Number(opts.turns), conversations: Number(opts.conversations), worker: opts.worker, dataDir: opts.dataDir });
+    await runBench(opts);
   });
 
 const kb = program.command("kb").description("check and improve the knowledge base in knowledge/");
@@ -77,11 +84,11 @@ kb.command("stats [dir]")
 
 kb.command("gaps")
   .description("questions the bot could not answer, grouped by similarity, most frequent first")
-  .option("--days <n>", "look back this many days", "30")
-  .option("--limit <n>", "show at most this many groups", "20")
-  .action(async (opts: { days: string; limit: string }) => {
+  .option("--days <n>", "look back this many days", positiveInt, 30)
+  .option("--limit <n>", "show at most this many groups", positiveInt, 20)
+  .action(async (opts: { days: number; limit: number }) => {
     const { kbGaps } = await import("./cli/kb.js");
-    await kbGaps({ days: Number(opts.days), limit: Number(opts.limit) }, console.log);
+    await kbGaps(opts, console.log);
   });
 
 function onSignal(cleanup: () => Promise<void>): () => void {

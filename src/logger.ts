@@ -7,7 +7,7 @@ export type { Logger };
  * Personal data never goes to the logs: message texts, names, emails and phones
  * are redacted by path, and the code logs ids rather than content.
  */
-export function createLogger(level: string = "info"): Logger {
+export function createLogger(level: string = "info", destination: { write(line: string): void } = pino.destination(2)): Logger {
   return pino(
     {
       level,
@@ -17,7 +17,7 @@ export function createLogger(level: string = "info"): Logger {
         censor: "[redacted]",
       },
     },
-    pino.destination(2),
+    destination,
   );
 }
 

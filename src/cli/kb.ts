@@ -1,9 +1,11 @@
-import { resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { formatProblem } from "../core/errors.js";
 import { INTENTS } from "../core/intents.js";
 import { loadConfig } from "../config.js";
-import { groupGaps } from "../knowledge/gaps.js";
-import { checkKnowledge, loadKnowledge } from "../knowledge/loader.js";
+import { exampleCollisions } from "../knowledge/collisions.js";
+import type { ConversationStore } from "../core/ports.js";
+import { groupGaps, type Gap } from "../knowledge/gaps.js";
+import { checkKnowledge, loadKnowledge, type KnowledgeBase } from "../knowledge/loader.js";
 import { openStorage } from "../storage/open-storage.js";
 
 type Out = (line: string) => void;
@@ -18,6 +20,7 @@ const REVIEW_HORIZON_DAYS = 60;
 export function kbCheck(dir: string | undefined, out: Out, err: Out, today = new Date()): number {
   const target = dir ? resolve(dir) : loadConfig().knowledgeDir;
   const r = checkKnowledge(target, today);
+  if (r.kb) r.warnings.push(...exampleCollisions(r.kb, (f) => relative(process.cwd(), join(target, f)) || f));
   if (r.errors.length > 0) {
     err(`Errors (${r.errors.length}):`);
     r.errors.forEach((p) => err(formatProblem(p)));
@@ -58,21 +61,33 @@ export function kbStats(dir: string | undefined, out: Out, today = new Date()): 
   out(`${scheduled} entries carry a review_by date; ${kb.entries.length - scheduled} do not.`);
 }
 
+/** Unanswered questions of the last `days` days, grouped, most frequent first. */
+export async function listGaps(
+  store: ConversationStore,
+  kb: KnowledgeBase,
+  options: { days: number; limit: number; now?: Date },
+): Promise<{ total: number; gaps: Gap[] }> {
+  const since = new Date((options.now ?? new Date()).getTime() - options.days * 86_400_000);
+  const questions = await store.unanswered({ since });
+  return { total: questions.length, gaps: groupGaps(questions, kb.vocabulary.stopwords).slice(0, options.limit) };
+}
+
+export function printGaps(result: { total: number; gaps: Gap[] }, days: number, out: Out): void {
+  out(`${result.total} unanswered question(s) in the last ${days} days, in ${result.gaps.length} group(s) shown:`);
+  for (const g of result.gaps) {
+    out("");
+    out(`${String(g.count).padStart(4)} x  "${g.example}"   (last ${g.lastSeen.toISOString().slice(0, 10)})`);
+    for (const v of g.variants) out(`         also: "${v}"`);
+  }
+}
+
 /** `rotabot kb gaps`: questions the bot could not answer, grouped, most frequent first. */
 export async function kbGaps(options: { days: number; limit: number }, out: Out): Promise<void> {
   const config = loadConfig();
   const { kb } = loadKnowledge(config.knowledgeDir);
   const storage = await openStorage(config.database);
   try {
-    const since = new Date(Date.now() - options.days * 86_400_000);
-    const questions = await storage.store.unanswered({ since });
-    const gaps = groupGaps(questions, kb.vocabulary.stopwords).slice(0, options.limit);
-    out(`${questions.length} unanswered question(s) in the last ${options.days} days, in ${gaps.length} group(s) shown:`);
-    for (const g of gaps) {
-      out("");
-      out(`${String(g.count).padStart(4)} x  "${g.example}"   (last ${g.lastSeen.toISOString().slice(0, 10)})`);
-      for (const v of g.variants) out(`         also: "${v}"`);
-    }
+    printGaps(await listGaps(storage.store, kb, options), options.days, out);
   } finally {
     await storage.close();
   }

@@ -18,6 +18,8 @@ export interface KnowledgeEntry extends FrontMatter {
   body: string;
   /** Path relative to the knowledge directory. */
   file: string;
+  /** The line of each example question in the file, for messages that point at one. */
+  exampleLines: number[];
 }
 
 /** An immutable, validated knowledge base. A reload builds a new one. */
@@ -176,7 +178,8 @@ function parseEntryFile(
     reportIssues(parsed.error.issues, doc, counter, offset, file, report);
     return null;
   }
-  return { entry: { ...parsed.data, body, file }, meta: { doc, offset, counter } };
+  const exampleLines = parsed.data.examples.map((_, i) => fieldLine(doc, counter, ["examples", i]) + offset);
+  return { entry: { ...parsed.data, body, file, exampleLines }, meta: { doc, offset, counter } };
 }
 
 function loadYamlFile<S extends z.ZodType>(dir: string, file: string, schema: S, report: Report): z.infer<S> | null {

@@ -23,6 +23,8 @@ export interface Analysis {
   intents: { intent: Intent; score: number }[];
   /** Similarity per entry id (entries with no overlap are absent): how well the message matches its questions. */
   entryScores: Map<string, number>;
+  /** Per entry id, the cosine similarity of its single closest question. */
+  nearest: Map<string, number>;
 }
 
 export interface Nlu {
@@ -108,12 +110,22 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   for (const r of raw) for (const k of r.f.keys()) df.set(k, (df.get(k) ?? 0) + 1);
   const n = raw.length;
   const idf = (k: string) => Math.log((n + 1) / ((df.get(k) ?? 0) + 1)) + 1;
-  const weigh = (f: Map<string, number>): { vector: Vector; norm: number } => {
+  /**
+   * TF-IDF weights. A word the knowledge base has never seen cannot match
+   * anything, but it still counts in the message's length (`countUnseen`), as
+   * a rare word: "best pizza in boston" shares "in" with many questions and
+   * should not look like any of them.
+   */
+  const weigh = (f: Map<string, number>, countUnseen = false): { vector: Vector; norm: number } => {
     const vector: Vector = new Map();
     let sq = 0;
     for (const [k, tf] of f) {
-      if (!df.has(k)) continue; // unseen features cannot match anything
-      const w = (1 + Math.log(tf)) * idf(k) * (k.includes("_") ? 0.7 : 1);
+      const bigram = k.includes("_");
+      if (!df.has(k)) {
+        if (countUnseen && !bigram) sq += (idf(k) * (1 + Math.log(tf))) ** 2;
+        continue;
+      }
+      const w = (1 + Math.log(tf)) * idf(k) * (bigram ? 0.7 : 1);
       vector.set(k, w);
       sq += w * w;
     }
@@ -157,7 +169,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
       const specialties = specialtyTable.find(tokens).map((h) => ({ key: h.value, start: h.start }));
       const emergency = emergencyTable.find(tokens).length > 0;
 
-      const { vector, norm } = weigh(features(tokens));
+      const { vector, norm } = weigh(features(tokens), true);
       const cosines = (index: Map<string, { ex: Example; w: number }[]>) => {
         const dots = new Map<Example, number>();
         for (const [k, w] of vector) {
@@ -186,7 +198,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
       const intents = [...intentScores]
         .map(([intent, score]) => ({ intent, score }))
         .sort((a, b) => b.score - a.score || a.intent.localeCompare(b.intent));
-      return { tokens, topics, specialties, emergency, intents, entryScores };
+      return { tokens, topics, specialties, emergency, intents, entryScores, nearest };
     },
   };
 }
