@@ -66,6 +66,15 @@ program
     await runBench(opts);
   });
 
+program
+  .command("eval")
+  .description("run the labelled eval set (test/eval) and print accuracy, fact recall, confusion matrix, failures and latency")
+  .option("--failures <n>", "list at most this many failures", positiveInt, 200)
+  .action(async (opts: { failures: number }) => {
+    const { formatEval, runEval } = await import("./cli/eval.js");
+    console.log(formatEval(await runEval(), { maxFailures: opts.failures }));
+  });
+
 const kb = program.command("kb").description("check and improve the knowledge base in knowledge/");
 
 kb.command("check [dir]")

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { z } from "zod";
+import { withNumberedOptions } from "../channels/console/render.js";
 import type { Bot } from "../core/bot.js";
 
 const lineSchema = z.object({
@@ -54,7 +55,8 @@ export async function replayLine(bot: Bot, line: string, n: number, id: string):
       text,
       receivedAt: new Date(),
     });
-    return { conversation, intent: result.intent, reply: result.replies.map((r) => r.text).join("\n\n"), lead: null };
+    // Quick replies are part of what the student sees; a text-only output lists them as numbered options.
+    return { conversation, intent: result.intent, reply: result.replies.map((r) => withNumberedOptions(r)).join("\n\n"), lead: null };
   } catch (err) {
     return failure(conversation, `line ${n}: ${(err as Error).message}`);
   }

@@ -1,17 +1,17 @@
 import { defaultHandlers } from "../intents/handlers.js";
-import { profileLines } from "../intents/profile.js";
+import { formatValue, profileLines } from "../intents/profile.js";
 import type { Logger } from "../logger.js";
 import { silentLogger } from "../logger.js";
 import { cleanInput } from "../nlu/text.js";
-import { understand } from "../nlu/understand.js";
+import { isQuestion, PAYLOAD, splitQuestions, understand } from "../nlu/understand.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Intent } from "./intents.js";
-import type { KnowledgeSource } from "./knowledge-source.js";
+import type { KnowledgeSource, LoadedKnowledge } from "./knowledge-source.js";
 import { createKeyedQueue } from "./keyed-queue.js";
 import type { Inbound, Reply } from "./model.js";
 import type { ConversationStore } from "./ports.js";
 import { createRouter } from "./router.js";
-import type { Profile } from "./state.js";
+import type { ConversationState, Profile } from "./state.js";
 import type { IntentHandler, Turn, TurnResult, Understanding } from "./turn.js";
 
 export interface BotOptions {
@@ -42,6 +42,14 @@ export interface Bot {
   handle(inbound: Inbound): Promise<HandleResult>;
 }
 
+interface Outcome {
+  intent: Intent;
+  confidence: number;
+  result: TurnResult;
+  state: ConversationState;
+  profile: Profile;
+}
+
 export function createBot(options: BotOptions): Bot {
   const { store, knowledge } = options;
   const clock = options.clock ?? systemClock;
@@ -49,6 +57,46 @@ export function createBot(options: BotOptions): Bot {
   const maxChars = options.maxMessageChars ?? 2000;
   const route = createRouter({ ...defaultHandlers, ...options.handlers });
   const queue = createKeyedQueue();
+
+  /** One question of the message through the router; profile facts merged first. */
+  function answer(inbound: Inbound, text: string, understanding: Understanding, state: ConversationState, profile: Profile, loaded: LoadedKnowledge, now: Date): Outcome {
+    const learned = changedFacts(profile, understanding.facts);
+    const merged = Object.keys(learned).length > 0 ? { ...profile, ...learned } : profile;
+    const turn: Turn = { inbound, text, truncated: false, understanding, state, profile: merged, kb: loaded.kb, now };
+    const m = loaded.kb.messages;
+    const noted = profileLines(understanding.statement ? understanding.facts : learned, m);
+    const note = noted.length > 0 ? fill(m.noted, noted.join(", ")) : undefined;
+    let result: TurnResult;
+    if (understanding.statement) {
+      // Only telling rotabot about themselves: acknowledge what was learned, nothing else.
+      result = { replies: note ? [{ text: note }] : [], state: { misses: 0 } };
+    } else {
+      result = route(turn);
+      if (note) {
+        // A statement about oneself is not a miss, even when there was no question in it.
+        result = understanding.fellBack
+          ? { ...result, replies: [{ text: note }], state: { ...result.state, misses: 0 }, fellBack: false }
+          : { ...result, replies: prependText(result.replies, note) };
+      }
+    }
+    if (understanding.unsure && !result.forget) {
+      const { field, value } = understanding.unsure;
+      const label = (m.profile_labels as Record<string, string>)[field] ?? field;
+      result = {
+        ...result,
+        replies: appendReply(result.replies, {
+          text: m.confirm.replace("{fact}", `${label}: ${formatValue(value, field)}`),
+          quickReplies: [
+            { title: m.confirm_yes, payload: PAYLOAD.confirmYes },
+            { title: m.confirm_no, payload: PAYLOAD.confirmNo },
+          ],
+        }),
+        state: { ...result.state, pending: { field, value } },
+      };
+    }
+    const nextProfile = result.profile ? { ...merged, ...result.profile } : merged;
+    return { intent: understanding.intent, confidence: understanding.confidence, result, state: { ...state, ...result.state }, profile: nextProfile };
+  }
 
   async function runTurn(inbound: Inbound): Promise<HandleResult> {
     const unsupported = inbound.contentType === "unsupported";
@@ -58,40 +106,37 @@ export function createBot(options: BotOptions): Bot {
       log.info({ channel: inbound.channel, messageId: inbound.id }, "duplicate message ignored");
       return { handled: false, intent: null, replies: [] };
     }
-    const started = clock.now();
-    const { state, profile } = await store.load(inbound.channel, inbound.conversation, inbound.sender);
-    const { kb, nlu } = knowledge.current();
+    const now = clock.now();
+    const loadedConversation = await store.load(inbound.channel, inbound.conversation, inbound.sender);
+    const loaded = knowledge.current();
+    const { messages } = loaded.kb;
+    // A pending confirmation lasts one turn: answered now, or dropped.
+    const state: ConversationState = { ...loadedConversation.state, pending: undefined };
+    const pending = loadedConversation.state.pending;
 
-    let understanding: Understanding | null = null;
-    let result: TurnResult;
-    let newProfile: Profile = profile;
+    let outcome: Outcome;
     try {
       if (unsupported || (!clean.text && !inbound.payload)) {
-        result = { replies: [{ text: unsupported ? kb.messages.unreadable : kb.messages.empty_message }] };
+        outcome = {
+          intent: "out_of_scope",
+          confidence: 0,
+          result: { replies: [{ text: unsupported ? messages.unreadable : messages.empty_message }] },
+          state,
+          profile: loadedConversation.profile,
+        };
       } else {
-        understanding = understand(clean.text, state, nlu, inbound.payload);
-        const learned = changedFacts(profile, understanding.facts);
-        if (Object.keys(learned).length > 0) newProfile = { ...profile, ...learned };
-        const turn: Turn = { inbound, text: clean.text, truncated: clean.truncated, understanding, state, profile: newProfile, kb, now: started };
-        result = route(turn);
-        const noted = profileLines(learned, kb.messages);
-        if (noted.length > 0) {
-          const note = kb.messages.noted.replace("{facts}", noted.join(", "));
-          // A statement about oneself is not a miss, even when there was no question in it.
-          result = understanding.fellBack
-            ? { ...result, replies: [{ text: note }], state: { ...result.state, misses: 0 }, fellBack: false }
-            : { ...result, replies: prependText(result.replies, note) };
-        }
+        outcome = runQuestions(inbound, clean.text, { ...state, pending }, loadedConversation.profile, loaded, now);
+        outcome.state = { ...outcome.state, pending: outcome.result.state?.pending };
       }
       if (clean.truncated) {
-        result = { ...result, replies: prependText(result.replies, kb.messages.too_long.replace("{limit}", String(maxChars))) };
+        outcome.result = { ...outcome.result, replies: prependText(outcome.result.replies, messages.too_long.replaceAll("{limit}", String(maxChars))) };
       }
     } catch (err) {
       log.error({ err, channel: inbound.channel, conversation: inbound.conversation, messageId: inbound.id }, "turn failed");
-      result = { replies: [{ text: kb.messages.error }] };
+      outcome = { intent: "out_of_scope", confidence: 0, result: { replies: [{ text: messages.error }] }, state, profile: loadedConversation.profile };
     }
 
-    const intent: Intent = understanding?.intent ?? "out_of_scope";
+    const { intent, result } = outcome;
     if (result.forget) {
       await store.forget(inbound.channel, inbound.sender);
       log.info({ channel: inbound.channel, conversation: inbound.conversation }, "student data erased on request");
@@ -100,21 +145,90 @@ export function createBot(options: BotOptions): Bot {
     await store.saveTurn({
       inbound: { ...inbound, text: clean.text },
       intent,
-      confidence: understanding?.confidence ?? 0,
+      confidence: outcome.confidence,
       fellBack: result.fellBack ?? false,
       replies: result.replies,
-      state: { ...state, ...result.state, turns: state.turns + 1 },
-      profile: newProfile,
-      profileChanged: newProfile !== profile,
+      state: { ...outcome.state, turns: loadedConversation.state.turns + 1 },
+      profile: outcome.profile,
+      profileChanged: outcome.profile !== loadedConversation.profile,
       at: clock.now(),
     });
-    log.debug({ channel: inbound.channel, conversation: inbound.conversation, intent, confidence: understanding?.confidence }, "turn done");
+    log.debug({ channel: inbound.channel, conversation: inbound.conversation, intent, confidence: outcome.confidence }, "turn done");
     return { handled: true, intent, replies: result.replies };
+  }
+
+  /**
+   * Answers every question of a message, in order, in one reply: "what does an
+   * observership cost and how early should I apply?" gets both answers, the
+   * second in the context of the first.
+   */
+  function runQuestions(inbound: Inbound, text: string, state: ConversationState, profile: Profile, loaded: LoadedKnowledge, now: Date): Outcome {
+    const { kb, nlu } = loaded;
+    const whole = understand(text, state, nlu, kb, now, inbound.payload);
+    if (inbound.payload || whole.command || whole.confirmation || whole.analysis.emergency) {
+      return answer(inbound, text, whole, state, profile, loaded, now);
+    }
+    const stated = Object.keys(whole.facts).length > 0 || whole.unsure !== undefined;
+    // Sentences that only tell rotabot about the student are context, not questions.
+    const questions = splitQuestions(text).filter(isQuestion);
+    if (questions.length === 0 && stated) {
+      return answer(inbound, text, { ...whole, intent: "smalltalk", confidence: 1, fellBack: false, statement: true }, state, profile, loaded, now);
+    }
+    // One question (with or without context around it) is best understood from the whole message.
+    if (questions.length <= 1) return answer(inbound, text, whole, state, profile, loaded, now);
+
+    // Each question is understood on its own text, with the subjects, dates and facts of the whole message.
+    const withContext = (u: Understanding): Understanding => ({
+      ...u,
+      analysis: { ...u.analysis, topics: [...new Set([...u.analysis.topics, ...whole.analysis.topics])] },
+      details: { ...whole.details, ...definedOnly(u.details) },
+      facts: {},
+      unsure: undefined,
+    });
+    let current = { state, profile };
+    const outcomes: Outcome[] = [];
+    for (const [i, part] of questions.entries()) {
+      const own = understand(part, current.state, nlu, kb, now);
+      const understanding = i === 0 ? { ...withContext(own), facts: whole.facts, unsure: whole.unsure } : withContext(own);
+      const o = answer(inbound, part, understanding, current.state, current.profile, loaded, now);
+      outcomes.push(o);
+      current = { state: o.state, profile: o.profile };
+    }
+    const answered = outcomes.filter((o) => !o.result.fellBack);
+    if (answered.length === 0) return outcomes[0] as Outcome;
+    const unique = answered.filter((o, i) => answered.findIndex((p) => firstCitation(p) === firstCitation(o)) === i);
+    if (unique.length === 1) return unique[0] as Outcome;
+    const replies = unique.flatMap((o) => o.result.replies);
+    const first = unique[0] as Outcome;
+    const last = unique.at(-1) as Outcome;
+    return {
+      intent: first.intent,
+      confidence: Math.min(...unique.map((o) => o.confidence)),
+      result: {
+        replies: [{ text: replies.map((r) => r.text).join("\n\n"), citations: replies.flatMap((r) => r.citations ?? []), quickReplies: replies.at(-1)?.quickReplies }],
+        state: last.result.state,
+        handoff: unique.find((o) => o.result.handoff)?.result.handoff,
+      },
+      state: last.state,
+      profile: last.profile,
+    };
   }
 
   return {
     handle: (inbound) => queue.run(`${inbound.channel}:${inbound.conversation}`, () => runTurn(inbound)),
   };
+}
+
+function firstCitation(o: Outcome): string | undefined {
+  return o.result.replies[0]?.citations?.[0]?.entryId ?? o.result.replies[0]?.text;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function fill(template: string, facts: string): string {
+  return template.replace("{facts}", facts);
 }
 
 /** The facts of `next` that differ from what `profile` already holds. */
@@ -125,4 +239,11 @@ function changedFacts(profile: Profile, next: Partial<Profile>): Partial<Profile
 function prependText(replies: Reply[], text: string): Reply[] {
   const [first, ...rest] = replies;
   return first ? [{ ...first, text: `${text}\n\n${first.text}` }, ...rest] : [{ text }];
+}
+
+/** Adds a question to the last reply (so that its quick replies sit under it). */
+function appendReply(replies: Reply[], extra: Reply): Reply[] {
+  const last = replies.at(-1);
+  if (!last) return [extra];
+  return [...replies.slice(0, -1), { ...last, text: `${last.text}\n\n${extra.text}`, quickReplies: extra.quickReplies ?? last.quickReplies }];
 }

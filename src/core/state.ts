@@ -36,6 +36,8 @@ export const conversationStateSchema = z
     misses: z.number().int().nonnegative().default(0),
     wantsCounselor: z.boolean().default(false),
     turns: z.number().int().nonnegative().default(0),
+    /** A guessed profile value waiting for the student's yes or no. */
+    pending: z.object({ field: z.string(), value: z.string() }).optional(),
   })
   .catchall(z.unknown());
 

@@ -1,5 +1,6 @@
 import type { KnowledgeBase } from "../knowledge/loader.js";
 import type { Analysis } from "../nlu/classifier.js";
+import type { Details } from "../nlu/details.js";
 import type { Intent } from "./intents.js";
 import type { Inbound, Reply } from "./model.js";
 import type { ConversationState, Profile } from "./state.js";
@@ -19,6 +20,16 @@ export interface Understanding {
   analysis: Analysis;
   /** Facts the student stated about themselves in this message. */
   facts: Partial<Profile>;
+  /** A guessed fact to confirm with the student before storing it. */
+  unsure?: { field: string; value: string };
+  /** Weeks, currency, start date, Match year named in the message. */
+  details: Details;
+  /** The entry the student picked from a clarifying question. */
+  chosenEntryId?: string;
+  /** The message only tells rotabot about the student; there is no question to answer. */
+  statement?: boolean;
+  /** The student's answer to a confirmation question. */
+  confirmation?: "yes" | "no";
 }
 
 /** Everything an intent handler may look at. Read-only. */
@@ -39,6 +50,8 @@ export interface TurnResult {
   replies: Reply[];
   /** Merged into the conversation state by the shell. */
   state?: Partial<ConversationState>;
+  /** Merged into the student's profile by the shell (a confirmed guess). */
+  profile?: Partial<Profile>;
   /** The student asked for a human; the shell records it. */
   handoff?: { reason: "asked" | "repeated_misses" };
   /** The student asked to erase their data. */

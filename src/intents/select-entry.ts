@@ -44,5 +44,7 @@ export function rankEntries(turn: Turn, intent: Intent): { entry: KnowledgeEntry
 
 /** The best entry for this turn's intent, if the intent has any. */
 export function bestEntry(turn: Turn, intent: Intent = turn.understanding.intent): KnowledgeEntry | undefined {
+  const chosen = turn.understanding.chosenEntryId ? turn.kb.byId.get(turn.understanding.chosenEntryId) : undefined;
+  if (chosen && chosen.intent === intent) return chosen;
   return rankEntries(turn, intent)[0]?.entry;
 }

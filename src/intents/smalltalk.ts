@@ -6,6 +6,13 @@ import { bestEntry } from "./select-entry.js";
 /** Greetings, thanks, "who are you", and the channel-independent commands. */
 export const smalltalk: IntentHandler = (turn) => {
   const { messages } = turn.kb;
+  const { confirmation } = turn.understanding;
+  const pending = turn.state.pending;
+  if (confirmation && pending) {
+    return confirmation === "yes"
+      ? { replies: [{ text: messages.confirmed }], profile: { [pending.field]: pending.value }, state: { misses: 0 } }
+      : { replies: [{ text: messages.not_confirmed }], state: { misses: 0 } };
+  }
   switch (turn.understanding.command) {
     case "start":
       return { replies: [{ text: messages.welcome }], state: { misses: 0 } };

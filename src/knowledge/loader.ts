@@ -4,8 +4,10 @@ import { LineCounter, parseDocument, isNode, type Document } from "yaml";
 import type { z } from "zod";
 import { KnowledgeError, type KnowledgeProblem } from "../core/errors.js";
 import {
+  currenciesSchema,
   FACTUAL_INTENTS,
   frontMatterSchema,
+  type Currencies,
   messagesSchema,
   vocabularySchema,
   type FrontMatter,
@@ -29,6 +31,7 @@ export interface KnowledgeBase {
   readonly byId: ReadonlyMap<string, KnowledgeEntry>;
   readonly vocabulary: Vocabulary;
   readonly messages: Messages;
+  readonly currencies: Currencies;
 }
 
 export interface LoadResult {
@@ -39,6 +42,7 @@ export interface LoadResult {
 
 const VOCABULARY_FILE = "_vocabulary.yaml";
 const MESSAGES_FILE = "_messages.yaml";
+const CURRENCIES_FILE = "_currencies.yaml";
 
 /**
  * Loads and checks every file of a knowledge directory. Never throws for bad
@@ -61,6 +65,15 @@ export function checkKnowledge(dir: string, today: Date = new Date()): LoadResul
 
   const vocabulary = loadYamlFile(dir, VOCABULARY_FILE, vocabularySchema, report);
   const messages = loadYamlFile(dir, MESSAGES_FILE, messagesSchema, report);
+  const currencies = files.includes(CURRENCIES_FILE) ? loadYamlFile(dir, CURRENCIES_FILE, currenciesSchema, report) : { rates: [] };
+  if (vocabulary) {
+    for (const topic of Object.keys(vocabulary.routes)) {
+      if (!(topic in vocabulary.topics)) report(VOCABULARY_FILE, 1, `routes: "${topic}" is not one of the topics`);
+    }
+    for (const rate of currencies?.rates ?? []) {
+      for (const c of rate.countries) if (!(c in vocabulary.countries)) report(CURRENCIES_FILE, 1, `${rate.code}: country "${c}" is not in ${VOCABULARY_FILE} countries`);
+    }
+  }
 
   const entries: KnowledgeEntry[] = [];
   const docs = new Map<string, { doc: Document; offset: number; counter: LineCounter }>();
@@ -116,7 +129,7 @@ export function checkKnowledge(dir: string, today: Date = new Date()): LoadResul
 
   const hasErrors = problems.some((p) => p.severity === "error");
   const kb: KnowledgeBase | null =
-    hasErrors || !vocabulary || !messages
+    hasErrors || !vocabulary || !messages || !currencies
       ? null
       : Object.freeze({
           dir,
@@ -124,6 +137,7 @@ export function checkKnowledge(dir: string, today: Date = new Date()): LoadResul
           byId: new Map(entries.map((e) => [e.id, e])),
           vocabulary,
           messages,
+          currencies,
         });
   return split(kb, problems);
 }

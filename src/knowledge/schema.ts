@@ -68,7 +68,8 @@ const costFact = z
 
 const leadTimeFact = z
   .object({
-    route: z.enum([...ROUTES, "visa"]),
+    /** A route, "visa" (the B1/B2 appointment) or "letters" (time for a letter to be written and uploaded). */
+    route: z.enum([...ROUTES, "visa", "letters"]),
     min_months: z.number().nonnegative(),
     max_months: z.number().nonnegative(),
     recommended_months: z.number().nonnegative().optional(),
@@ -100,8 +101,14 @@ const eligibilityFact = z.object({
 const dateFact = z.object({
   name: z.string().regex(/^[a-z0-9_]+$/, "must be snake_case, e.g. eras_programs_review"),
   date: isoDate,
+  /** The Match this date belongs to, for ERAS and Match dates. */
+  match_year: z.number().int().min(2000).max(2100).optional(),
   note: z.string().optional(),
 });
+
+/** Computed answers an entry may show before its text, when rotabot knows enough about the student. */
+export const PERSONALIZATIONS = ["eligibility", "cost_estimate", "timeline"] as const;
+export type Personalization = (typeof PERSONALIZATIONS)[number];
 
 export const factsSchema = z
   .object({
@@ -135,6 +142,7 @@ export const frontMatterSchema = z
     review_by: isoDate.optional(),
     related: z.array(kebabId).default([]),
     corrects: z.array(z.string()).default([]),
+    personalize: z.array(z.enum(PERSONALIZATIONS)).default([]),
     facts: factsSchema.optional(),
   })
   .strict();
@@ -168,10 +176,22 @@ export const vocabularySchema = z
     emergency: z.array(z.string().min(2)).min(1),
     /** Words too common to carry meaning for the classifier. */
     stopwords: z.array(z.string()).default([]),
+    /** Which route each topic names, for cost estimates and timelines. */
+    routes: z.record(z.string().regex(/^[a-z0-9_]+$/), z.enum(ROUTES)).default({}),
+    /** Countries of medical schools and the words that name them. */
+    countries: z.record(z.string().regex(/^[a-z0-9_]+$/), z.array(z.string().min(2)).min(1)).default({}),
   })
   .strict();
 
 export type Vocabulary = z.infer<typeof vocabularySchema>;
+
+/** A message template that must contain each `{slot}` it is filled with. */
+function withSlots(...slots: string[]) {
+  return slots.reduce(
+    (schema, slot) => schema.refine((t) => t.includes(`{${slot}}`), { message: `must contain {${slot}}` }),
+    z.string().min(2) as z.ZodType<string>,
+  );
+}
 
 /** `knowledge/_messages.yaml`: every fixed sentence the bot says that is not an answer. */
 export const messagesSchema = z
@@ -189,7 +209,81 @@ export const messagesSchema = z
     noted: z.string().includes("{facts}", { message: "must contain {facts}, what was learned" }),
     error: z.string().min(10),
     forgotten: z.string().min(5),
+    clarify: z.string().min(5),
+    offer_counselor: z.string().min(5),
+    counselor_button: z.string().min(2).max(20, "button labels must fit in 20 characters (WhatsApp)"),
+    confirm: withSlots("fact"),
+    confirm_yes: z.string().min(1).max(20),
+    confirm_no: z.string().min(1).max(20),
+    confirmed: z.string().min(2),
+    not_confirmed: z.string().min(2),
+    route_labels: z.partialRecord(z.enum(ROUTES), z.string().min(2)),
+    status_phrases: z.object({
+      student: z.string(),
+      student_year: withSlots("year"),
+      student_final: z.string(),
+      graduate: z.string(),
+      graduate_year: withSlots("year"),
+    }),
+    verdict_header: withSlots("who"),
+    verdict_open: withSlots("route"),
+    verdict_closed: withSlots("route", "reason"),
+    verdict_conditional: withSlots("route", "condition"),
+    verdict_reasons: z.object({
+      students_only: z.string(),
+      graduates_only: z.string(),
+      step1_required: z.string(),
+      step1_required_for_graduates: z.string(),
+      step1_varies: z.string(),
+      not_hands_on: z.string(),
+      disputed_usce: z.string(),
+    }),
+    verdict_missing: z.string().min(5),
+    cost_header: withSlots("weeks", "route"),
+    cost_program_fee: withSlots("range"),
+    cost_housing: withSlots("months", "range"),
+    cost_visa_fee: withSlots("range"),
+    cost_total: withSlots("range"),
+    cost_free_or_more: withSlots("max"),
+    cost_open_ended: withSlots("min"),
+    cost_no_upper: z.string().min(2),
+    cost_need_route: z.string().min(5),
+    currency_line: withSlots("code", "range", "rate", "source", "as_of"),
+    currency_unknown: withSlots("currency"),
+    timeline_header: withSlots("route", "start"),
+    timeline_apply_by: withSlots("date", "latest"),
+    timeline_visa: withSlots("date", "min", "max"),
+    timeline_no_visa: z.string().min(2),
+    timeline_passed: z.string().min(2),
+    timeline_letters_ok: withSlots("year", "end", "weeks", "ready", "review"),
+    timeline_letters_late: withSlots("year", "end", "weeks", "ready", "review"),
+    timeline_letters_unknown: withSlots("year"),
+    timeline_need_start: z.string().min(5),
+    based_on: withSlots("entries"),
+    review_overdue: withSlots("date"),
   })
   .strict();
 
 export type Messages = z.infer<typeof messagesSchema>;
+
+/** `knowledge/_currencies.yaml`: exchange rates an agency vouches for, with their source and date. */
+export const currenciesSchema = z
+  .object({
+    rates: z
+      .array(
+        z
+          .object({
+            code: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as INR"),
+            names: z.array(z.string().min(2)).min(1),
+            countries: z.array(z.string()).default([]),
+            per_usd: z.number().positive(),
+            as_of: isoDate,
+            source: z.string().min(3),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict();
+
+export type Currencies = z.infer<typeof currenciesSchema>;

@@ -40,6 +40,10 @@ interface Example {
   norm: number;
 }
 
+const MONTHS = new Set(
+  "january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec".split(" "),
+);
+
 /** Share of an entry's score from its single closest question; the rest comes from all its questions together. */
 const NEAREST_WEIGHT = 0.6;
 /** Bonus per subject of the entry that the message names, when ranking intents. */
@@ -88,7 +92,8 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   };
 
   const features = (tokens: string[]): Map<string, number> => {
-    const stems = tokens.filter((t) => !stopwords.has(t)).map(stem);
+    // Numbers and month names say when, not what: "start in March 2027" is not a question about the ERAS calendar.
+    const stems = tokens.filter((t) => !stopwords.has(t) && !/^\d+$/.test(t) && !MONTHS.has(t)).map(stem);
     const f = new Map<string, number>();
     const add = (k: string, w: number) => f.set(k, (f.get(k) ?? 0) + w);
     stems.forEach((s, i) => {

@@ -1,6 +1,63 @@
-import type { Profile } from "../core/state.js";
+import type { Profile, ProfileKey } from "../core/state.js";
+import type { Vocabulary } from "../knowledge/schema.js";
 import type { Analysis } from "./classifier.js";
+import { extractDetails, findCountry } from "./details.js";
 import { tokenize } from "./normalize.js";
+
+export interface ExtractedFacts {
+  /** Values stated plainly: stored at once. */
+  facts: Partial<Profile>;
+  /** A value rotabot had to guess part of (a month without a year): confirmed with the student first. */
+  unsure?: { field: ProfileKey; value: string };
+}
+
+/** Everything a student says about themselves in one message. */
+export function extractStudentFacts(
+  text: string,
+  analysis: Pick<Analysis, "tokens" | "specialties">,
+  vocabulary: Vocabulary,
+  now: Date,
+): ExtractedFacts {
+  const facts = extractProfileFacts(text, analysis);
+  const s = ` ${tokenize(text).join(" ")} `;
+  const firstPerson = /\b(i|i am|my|me|mine|we|our)\b/.test(s);
+  if (firstPerson) {
+    const country = findCountry(analysis.tokens, vocabulary);
+    if (country && /\b(from|in|at|studying|study|studied|school|college|university|am|graduate|student|indian|pakistani|nepali|bangladeshi|egyptian|nigerian|filipino)\b/.test(s)) {
+      facts.country = country;
+    }
+  }
+  const ck = String.raw`(?:usmle )?step ?(?:2|two) ?ck\b`;
+  if (new RegExp(String.raw`\b(?:passed|cleared|done with|completed|finished) (?:my )?${ck}|\b${ck} (?:is |was )?(?:passed|cleared|done|completed)\b`).test(s)) facts.step2ck = "passed";
+  else if (new RegExp(String.raw`\bfailed (?:my )?${ck}`).test(s)) facts.step2ck = "failed";
+  else if (new RegExp(String.raw`\b(?:not|never|have not|did not) (?:yet )?(?:taken|given|written|take|give|done) (?:my |the )?${ck}`).test(s)) facts.step2ck = "not_taken";
+  else if (new RegExp(String.raw`\b${ck} (?:is )?(?:scheduled|booked|next)\b|\b(?:preparing|studying|prepping) for ${ck}`).test(s)) facts.step2ck = "scheduled";
+
+  if (/\bi am (?:already )?ecfmg certified\b|\bi (?:have|got) (?:my )?ecfmg (?:certification|certificate)\b/.test(s)) facts.ecfmg = "certified";
+  else if (/\bi am not ecfmg certified\b|\bi do not have (?:my )?ecfmg\b/.test(s)) facts.ecfmg = "not_started";
+  else if (/\b(?:applied for|working on|waiting for|started) (?:my )?ecfmg\b|\becfmg (?:is )?(?:in progress|pending)\b/.test(s)) facts.ecfmg = "in_progress";
+
+  if (/\bi am a (?:us|american) citizen\b|\bi (?:have|hold) a green card\b|\bi am a (?:us )?permanent resident\b/.test(s)) facts.visa = "us_citizen_or_resident";
+  else if (/\bi (?:already )?(?:have|hold|got) (?:a |an |my )?(?:valid )?(?:us )?(?:b1 ?b2|b1|b2|visitor|tourist|us) visa\b|\bmy (?:b1 ?b2|us) visa is valid\b/.test(s)) facts.visa = "has_b1b2";
+  else if (/\bi (?:do not|dont) have (?:a |any )?(?:us )?visa\b|\bi (?:will )?need a (?:us )?visa\b|\bno visa yet\b/.test(s)) facts.visa = "needs_visa";
+
+  const budget = /\b(?:my )?budget (?:is |of |around |about )?(?:usd |us\$|\$)?\s?(\d[\d,]*(?:\.\d+)?)\s?(k|thousand)?\b|\bi can (?:only )?(?:spend|afford) (?:about |around |up to )?(?:usd |\$)?\s?(\d[\d,]*)\s?(k|thousand)?/.exec(text.toLowerCase());
+  if (budget) {
+    const amount = Number((budget[1] ?? budget[3] ?? "0").replace(/,/g, "")) * ((budget[2] ?? budget[4]) ? 1000 : 1);
+    if (amount > 0) facts.budget = `$${amount.toLocaleString("en-US")}`;
+  }
+
+  let unsure: ExtractedFacts["unsure"];
+  if (firstPerson && /\b(start|starting|begin|join|rotation|elective|observership|externship|plan|planning|want|hoping|aiming)\b/.test(s)) {
+    const start = extractDetails(text, now).start;
+    if (start) {
+      const value = start.date.toISOString().slice(0, 7);
+      if (start.yearGiven) facts.target_start = value;
+      else unsure = { field: "target_start", value };
+    }
+  }
+  return unsure ? { facts, unsure } : { facts };
+}
 
 /**
  * Extracts what a student says about themselves ("I'm a 2023 graduate",

@@ -108,7 +108,7 @@ describe("bad input never breaks a turn and is always stored", () => {
     const text = `how much does an observership cost? ${"x".repeat(100_000)}`;
     const result = await talk(t.bot, conversation).user(text);
     const reply = result?.replies[0]?.text ?? "";
-    expect(reply.startsWith(messages().too_long.replace("{limit}", "2000"))).toBe(true);
+    expect(reply.startsWith(messages().too_long.replaceAll("{limit}", "2000"))).toBe(true);
     expect(reply).toContain(entry("costs-observership").body.split("\n")[0]);
     const [stored] = await store().history("test", conversation, 1).then(() => t.db.driver.query<{ n: number; truncated: boolean }>(
       "SELECT char_length(text) AS n, truncated FROM messages WHERE conversation = $1 AND direction = 'in'", [conversation]).then((r) => r.rows));

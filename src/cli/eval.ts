@@ -1,0 +1,149 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { fixedClock } from "../core/clock.js";
+import { INTENTS } from "../core/intents.js";
+import { loadConfig, PACKAGE_ROOT } from "../config.js";
+import { silentLogger } from "../logger.js";
+import { createApp } from "../main.js";
+import { replayLine } from "./replay.js";
+
+/** The eval's "today": dates computed in answers (timelines) are then the same on every run. */
+export const EVAL_NOW = "2026-11-22T10:00:00Z";
+export const EVAL_DIR = join(PACKAGE_ROOT, "test", "eval");
+
+const expectation = {
+  text: z.string(),
+  intent: z.enum(INTENTS),
+  also: z.array(z.enum(INTENTS)).optional(),
+  facts: z.array(z.string()),
+};
+const messageSchema = z.object({ id: z.string(), ...expectation }).passthrough();
+const conversationSchema = z
+  .object({ id: z.string(), description: z.string().optional(), turns: z.array(z.object(expectation).passthrough()).min(1) })
+  .passthrough();
+
+export interface EvalCase {
+  id: string;
+  conversation: string;
+  text: string;
+  intent: string;
+  facts: string[];
+}
+
+export interface EvalResult {
+  cases: number;
+  intentAccuracy: number;
+  factRecall: number;
+  facts: number;
+  p50Ms: number;
+  p99Ms: number;
+  confusion: Map<string, Map<string, number>>;
+  failures: { id: string; text: string; expected: string; got: string | null; missing: string[] }[];
+}
+
+function readJsonLines<T>(file: string, schema: z.ZodType<T>): T[] {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      const parsed = schema.safeParse(JSON.parse(l));
+      if (!parsed.success) throw new Error(`${file}:${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
+      return parsed.data;
+    });
+}
+
+/** Every labelled turn of the eval set, in order: single messages first, then each conversation's turns. */
+export function loadEvalSet(dir = EVAL_DIR): EvalCase[] {
+  const messages = readJsonLines(join(dir, "messages.jsonl"), messageSchema).map((m) => ({
+    id: m.id,
+    conversation: `eval-${m.id}`,
+    text: m.text,
+    intent: m.intent,
+    facts: m.facts,
+  }));
+  const turns = readJsonLines(join(dir, "conversations.jsonl"), conversationSchema).flatMap((c) =>
+    c.turns.map((t, i) => ({ id: `${c.id}#${i + 1}`, conversation: `eval-${c.id}`, text: t.text, intent: t.intent, facts: t.facts })),
+  );
+  return [...messages, ...turns];
+}
+
+/** How facts are compared: case, Markdown bold and dash styles do not matter. */
+export function normalizeForFacts(text: string): string {
+  return text.toLowerCase().replace(/\*\*/g, "").replace(/[\u2010-\u2015\u2212]/g, "-").replace(/\s+/g, " ");
+}
+
+/**
+ * Runs the eval set through the same code path as `rotabot replay` (a fresh
+ * in-memory database, `bot.handle`, one conversation per message or per
+ * scripted conversation), with the clock fixed at EVAL_NOW.
+ */
+export async function runEval(cases: EvalCase[] = loadEvalSet()): Promise<EvalResult> {
+  const app = await createApp(loadConfig(), { logger: silentLogger, storage: { kind: "pglite" }, clock: fixedClock(EVAL_NOW) });
+  const latencies: number[] = [];
+  const confusion = new Map<string, Map<string, number>>();
+  const failures: EvalResult["failures"] = [];
+  let correct = 0;
+  let factsFound = 0;
+  let factsTotal = 0;
+  try {
+    for (const [i, c] of cases.entries()) {
+      const t0 = performance.now();
+      const out = await replayLine(app.bot, JSON.stringify({ conversation: c.conversation, text: c.text }), i + 1, `eval-${i}`);
+      latencies.push(performance.now() - t0);
+      const got = out.intent ?? "(error)";
+      const row = confusion.get(c.intent) ?? new Map<string, number>();
+      row.set(got, (row.get(got) ?? 0) + 1);
+      confusion.set(c.intent, row);
+      const reply = normalizeForFacts(out.reply ?? "");
+      const missing = c.facts.filter((f) => !reply.includes(normalizeForFacts(f)));
+      factsTotal += c.facts.length;
+      factsFound += c.facts.length - missing.length;
+      if (got === c.intent) correct++;
+      if (got !== c.intent || missing.length > 0) failures.push({ id: c.id, text: c.text, expected: c.intent, got: out.intent, missing });
+    }
+  } finally {
+    await app.close();
+  }
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  return {
+    cases: cases.length,
+    intentAccuracy: correct / Math.max(1, cases.length),
+    factRecall: factsFound / Math.max(1, factsTotal),
+    facts: factsTotal,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    confusion,
+    failures,
+  };
+}
+
+const pctText = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** The report `npm run eval` prints. */
+export function formatEval(r: EvalResult, options: { maxFailures?: number } = {}): string {
+  const lines = [
+    `rotabot eval: ${r.cases} labelled turns (test/eval), clock fixed at ${EVAL_NOW}`,
+    `intent accuracy   ${pctText(r.intentAccuracy)}   (target 95%)`,
+    `fact recall       ${pctText(r.factRecall)}   of ${r.facts} facts (target 95%)`,
+    `latency per turn  p50 ${r.p50Ms.toFixed(2)} ms   p99 ${r.p99Ms.toFixed(2)} ms   (target p99 < 10 ms)`,
+    "",
+    "confusion matrix (rows: expected, columns: got)",
+  ];
+  const labels = [...INTENTS, "(error)"].filter((l) => r.confusion.has(l) || [...r.confusion.values()].some((row) => row.has(l)));
+  const short = (l: string) => l.slice(0, 6);
+  lines.push(`${"".padEnd(24)}${labels.map((l) => short(l).padStart(7)).join("")}`);
+  for (const expected of labels) {
+    const row = r.confusion.get(expected);
+    if (!row) continue;
+    lines.push(`${expected.padEnd(24)}${labels.map((got) => String(row.get(got) ?? "").padStart(7)).join("")}`);
+  }
+  lines.push("", `failures (${r.failures.length})`);
+  for (const f of r.failures.slice(0, options.maxFailures ?? 200)) {
+    const intent = f.got === f.expected ? "" : ` intent ${f.got} (expected ${f.expected})`;
+    const facts = f.missing.length ? ` missing ${JSON.stringify(f.missing)}` : "";
+    lines.push(`  ${f.id}: ${JSON.stringify(f.text.slice(0, 90))}${intent}${facts}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,40 @@
+import type { KnowledgeBase, KnowledgeEntry } from "../../knowledge/loader.js";
+import type { CostFact, DurationFact, EligibilityFact, LeadTimeFact } from "../../knowledge/schema.js";
+
+/** A structured fact together with the entry it comes from, so answers can cite it. */
+export interface Sourced<F> {
+  fact: F;
+  entry: KnowledgeEntry;
+}
+
+/** Every structured fact of one kind across the knowledge base, identical copies merged. */
+function collect<F>(kb: KnowledgeBase, pick: (e: KnowledgeEntry) => F[] | undefined, identity: (f: F) => string): Sourced<F>[] {
+  const seen = new Map<string, Sourced<F>>();
+  for (const entry of kb.entries) {
+    for (const fact of pick(entry) ?? []) {
+      const key = identity(fact);
+      if (!seen.has(key)) seen.set(key, { fact, entry });
+    }
+  }
+  return [...seen.values()];
+}
+
+export const costFacts = (kb: KnowledgeBase) =>
+  collect<CostFact>(kb, (e) => e.facts?.costs, (f) => `${f.route}|${f.kind}|${f.unit}|${f.min}|${f.max}`);
+export const leadTimeFacts = (kb: KnowledgeBase) =>
+  collect<LeadTimeFact>(kb, (e) => e.facts?.lead_times, (f) => `${f.route}|${f.min_months}|${f.max_months}|${f.recommended_months}`);
+export const durationFacts = (kb: KnowledgeBase) =>
+  collect<DurationFact>(kb, (e) => e.facts?.durations, (f) => `${f.route}|${f.min_weeks}|${f.max_weeks}|${f.typical_weeks}`);
+export const eligibilityFacts = (kb: KnowledgeBase) =>
+  collect<EligibilityFact>(kb, (e) => e.facts?.eligibility, (f) => f.route);
+
+/** The entries a computed answer used, and the earliest review date among them that has passed. */
+export function provenance(entries: Iterable<KnowledgeEntry>, now: Date): { ids: string[]; overdue?: string } {
+  const unique = [...new Map([...entries].map((e) => [e.id, e])).values()];
+  const today = now.toISOString().slice(0, 10);
+  const overdue = unique
+    .map((e) => e.review_by)
+    .filter((d): d is string => d !== undefined && d < today)
+    .sort()[0];
+  return { ids: unique.map((e) => e.id), overdue };
+}

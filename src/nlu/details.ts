@@ -1,0 +1,53 @@
+import * as chrono from "chrono-node";
+import type { Vocabulary } from "../knowledge/schema.js";
+import { createPhraseTable } from "./normalize.js";
+
+/** The specifics of one question: how long, in which currency, from when, for which Match. */
+export interface Details {
+  weeks?: number;
+  /** What the student called the currency ("inr", "rupees"), or their country key. */
+  currency?: string;
+  /** A start date the message names, and whether the year was written out. */
+  start?: { date: Date; yearGiven: boolean };
+  matchYear?: number;
+}
+
+const DURATION = /\b(\d{1,2}|one|two|three|four|six|eight|twelve)\s*-?\s*(weeks?|wks?|months?|mnths?|mos?)\b/i;
+const NUMBER_WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, six: 6, eight: 8, twelve: 12 };
+const CURRENCY_WORD = /\b(rupees?|taka|naira|pesos?|dirhams?|riyals?|yuan|euros?|rubles?|roubles?|shillings?)\b/i;
+const CURRENCY_CODE = /\b(inr|pkr|bdt|npr|lkr|egp|ngn|php|aed|sar|cny|eur|gbp|rub|kes|kgs|uzs|brl|mxn|irr)\b/i;
+const LOCAL_CURRENCY = /\b(local|my|our|home)\s+(currency|money)\b/i;
+const START_CUE = /\b(start|starting|begin|beginning|join|joining|from|in|by|around|plan|planning|want|rotation|elective|observership)\b/i;
+
+/** Dates at noon UTC, so that formatting in any server time zone keeps the same calendar day. */
+const noonUtc = (d: Date) => new Date(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), 12));
+
+export function extractDetails(text: string, now: Date): Details {
+  const details: Details = {};
+  const duration = DURATION.exec(text);
+  if (duration) {
+    const n = Number(duration[1]) || NUMBER_WORDS[(duration[1] ?? "").toLowerCase()] || 0;
+    const unit = (duration[2] ?? "").toLowerCase();
+    if (n > 0) details.weeks = unit.startsWith("w") ? n : n * 4;
+  }
+  const currency = CURRENCY_WORD.exec(text)?.[1] ?? CURRENCY_CODE.exec(text)?.[1] ?? (LOCAL_CURRENCY.test(text) ? "local" : undefined);
+  if (currency) details.currency = currency.toLowerCase().replace(/s$/, "");
+  const match = /\bmatch(?:ing)?\s+(?:in\s+|for\s+)?((?:20)\d{2})\b|\b((?:20)\d{2})\s+match\b/i.exec(text);
+  if (match) details.matchYear = Number(match[1] ?? match[2]);
+  if (START_CUE.test(text)) {
+    for (const r of chrono.parse(text, now, { forwardDate: true })) {
+      if (/^\s*(in\s+)?\d+\s*(weeks?|days?)\s*$/i.test(r.text) || !r.start.isCertain("month")) continue;
+      if (details.matchYear && r.text.includes(String(details.matchYear)) && !/[a-z]/i.test(r.text.replace(/match/i, ""))) continue;
+      details.start = { date: noonUtc(r.start.date()), yearGiven: r.start.isCertain("year") };
+      break;
+    }
+  }
+  return details;
+}
+
+/** The country a student names ("I'm from India", "Pakistani student"), as a key of `countries`. */
+export function findCountry(tokens: readonly string[], vocabulary: Vocabulary): string | undefined {
+  const table = createPhraseTable(Object.entries(vocabulary.countries).flatMap(([key, names]) => names.map((n) => [n, key] as [string, string])));
+  return table.find(tokens)[0]?.value;
+}
+
