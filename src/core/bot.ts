@@ -170,7 +170,14 @@ export function createBot(options: BotOptions): Bot {
     }
     const stated = Object.keys(whole.facts).length > 0 || whole.unsure !== undefined;
     // Sentences that only tell rotabot about the student are context, not questions.
-    const questions = splitQuestions(text).filter(isQuestion);
+    const understood = new Map<string, Understanding>();
+    const understandPart = (part: string, st: ConversationState) => {
+      const cached = st === state ? understood.get(part) : undefined;
+      const u = cached ?? understand(part, st, nlu, kb, now);
+      if (st === state) understood.set(part, u);
+      return u;
+    };
+    const questions = splitQuestions(text).filter((part) => isQuestion(part) || !isStatement(part, understandPart(part, state)));
     if (questions.length === 0 && stated) {
       return answer(inbound, text, { ...whole, intent: "smalltalk", confidence: 1, fellBack: false, statement: true }, state, profile, loaded, now);
     }
@@ -188,7 +195,7 @@ export function createBot(options: BotOptions): Bot {
     let current = { state, profile };
     const outcomes: Outcome[] = [];
     for (const [i, part] of questions.entries()) {
-      const own = understand(part, current.state, nlu, kb, now);
+      const own = understandPart(part, current.state);
       const understanding = i === 0 ? { ...withContext(own), facts: whole.facts, unsure: whole.unsure } : withContext(own);
       const o = answer(inbound, part, understanding, current.state, current.profile, loaded, now);
       outcomes.push(o);
@@ -217,6 +224,11 @@ export function createBot(options: BotOptions): Bot {
   return {
     handle: (inbound) => queue.run(`${inbound.channel}:${inbound.conversation}`, () => runTurn(inbound)),
   };
+}
+
+/** A sentence about the student rather than a request: "I'm on an H-4 visa", "graduated 2023, target IM". */
+function isStatement(part: string, u: Understanding): boolean {
+  return Object.keys(u.facts).length > 0 || u.unsure !== undefined || /^\s*(i|i'm|im|i am|i have|i've|i was|my|we|our)\b/i.test(part);
 }
 
 function firstCitation(o: Outcome): string | undefined {

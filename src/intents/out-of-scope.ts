@@ -8,6 +8,8 @@ const EMERGENCY_TOPIC = "emergency";
 /** Entries scoring at least this much are offered as choices in a clarifying question. */
 const CLARIFY_MIN = 0.22;
 const CLARIFY_OPTIONS = 3;
+/** Content words a not-understood message needs to count as a question about something else. */
+const OFF_TOPIC_WORDS = 2;
 /** Misses in a row after which a counselor is offered. */
 const MISSES_BEFORE_COUNSELOR = 2;
 
@@ -40,7 +42,11 @@ export function fallback(turn: Turn): TurnResult {
   const misses = turn.state.misses + 1;
   const options = clarifyOptions(turn);
   const quickReplies: QuickReply[] = options.map((e) => ({ title: e.title, payload: `${PAYLOAD.clarify}${e.id}` }));
-  let text = options.length > 0 ? m.clarify : m.fallback;
+  // A real question about something else ("write a python function…") gets the general
+  // out-of-scope answer; a few stray words ("asdfgh", "hmm ok") get "could you rephrase?".
+  const general = turn.kb.entries.find((e) => e.intent === "out_of_scope" && e.topics.length === 0);
+  const offTopic = options.length === 0 && general !== undefined && turn.understanding.analysis.residual.length >= OFF_TOPIC_WORDS;
+  let text = options.length > 0 ? m.clarify : offTopic && general ? answerFrom(general, turn.kb).text : m.fallback;
   if (misses >= MISSES_BEFORE_COUNSELOR) {
     text = `${text}\n\n${m.offer_counselor}`;
     quickReplies.push({ title: m.counselor_button, payload: PAYLOAD.counselor });

@@ -176,6 +176,8 @@ export const vocabularySchema = z
     emergency: z.array(z.string().min(2)).min(1),
     /** Words too common to carry meaning for the classifier. */
     stopwords: z.array(z.string()).default([]),
+    /** Words that, beside a subject and nothing else, ask the previous question again ("and for observerships?"). */
+    follow_up: z.array(z.string()).default([]),
     /** Which route each topic names, for cost estimates and timelines. */
     routes: z.record(z.string().regex(/^[a-z0-9_]+$/), z.enum(ROUTES)).default({}),
     /** Countries of medical schools and the words that name them. */

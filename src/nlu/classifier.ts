@@ -2,6 +2,7 @@ import { closest, distance } from "fastest-levenshtein";
 import type { Intent } from "../core/intents.js";
 import type { KnowledgeBase } from "../knowledge/loader.js";
 import { createPhraseTable, rewrite, stem, tokenize, type PhraseTable } from "./normalize.js";
+import { createTfidfIndex } from "./tfidf.js";
 
 /**
  * Offline understanding built from the knowledge base itself: every entry's
@@ -25,20 +26,14 @@ export interface Analysis {
   entryScores: Map<string, number>;
   /** Per entry id, the cosine similarity of its single closest question. */
   nearest: Map<string, number>;
+  /** Content words that are neither subjects, nor function words, nor follow-up words ("and", "what about"). */
+  residual: string[];
 }
 
 export interface Nlu {
   analyze(text: string): Analysis;
 }
 
-type Vector = Map<string, number>;
-
-interface Example {
-  entryId: string;
-  intent: Intent;
-  vector: Vector;
-  norm: number;
-}
 
 const MONTHS = new Set(
   "january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec".split(" "),
@@ -105,66 +100,23 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   };
 
   const analyzeTokens = (text: string) => normalizeTokens(tokenize(text).map(correct));
-
-  // Training: one vector per example question and per title.
-  const raw: { entryId: string; intent: Intent; f: Map<string, number> }[] = [];
-  for (const e of kb.entries) {
-    for (const q of [...e.examples, e.title]) raw.push({ entryId: e.id, intent: e.intent, f: features(analyzeTokens(q)) });
-  }
-  const df = new Map<string, number>();
-  for (const r of raw) for (const k of r.f.keys()) df.set(k, (df.get(k) ?? 0) + 1);
-  const n = raw.length;
-  const idf = (k: string) => Math.log((n + 1) / ((df.get(k) ?? 0) + 1)) + 1;
-  /**
-   * TF-IDF weights. A word the knowledge base has never seen cannot match
-   * anything, but it still counts in the message's length (`countUnseen`), as
-   * a rare word: "best pizza in boston" shares "in" with many questions and
-   * should not look like any of them.
-   */
-  const weigh = (f: Map<string, number>, countUnseen = false): { vector: Vector; norm: number } => {
-    const vector: Vector = new Map();
-    let sq = 0;
-    for (const [k, tf] of f) {
-      const bigram = k.includes("_");
-      if (!df.has(k)) {
-        if (countUnseen && !bigram) sq += (idf(k) * (1 + Math.log(tf))) ** 2;
-        continue;
-      }
-      const w = (1 + Math.log(tf)) * idf(k) * (bigram ? 0.7 : 1);
-      vector.set(k, w);
-      sq += w * w;
-    }
-    return { vector, norm: Math.sqrt(sq) };
+  /** The tokens left when the subjects are taken out. */
+  const withoutTopics = (tokens: string[]) => {
+    const covered = new Set<number>();
+    for (const h of topicTable.find(tokens)) for (let i = h.start; i < h.start + h.length; i++) covered.add(i);
+    return tokens.filter((_, i) => !covered.has(i));
   };
-  const examples: Example[] = raw.map((r) => ({ entryId: r.entryId, intent: r.intent, ...weigh(r.f) }));
-  // Each entry's centroid: the sum of its questions' unit vectors, so words it uses often weigh more.
-  const centroids: Example[] = kb.entries.map((e) => {
-    const sum: Vector = new Map();
-    for (const ex of examples) {
-      if (ex.entryId !== e.id || ex.norm === 0) continue;
-      for (const [k, w] of ex.vector) sum.set(k, (sum.get(k) ?? 0) + w / ex.norm);
-    }
-    let sq = 0;
-    for (const w of sum.values()) sq += w * w;
-    return { entryId: e.id, intent: e.intent, vector: sum, norm: Math.sqrt(sq) };
-  });
-  const centroidPostings = new Map<string, { ex: Example; w: number }[]>();
-  for (const c of centroids) {
-    for (const [k, w] of c.vector) {
-      const list = centroidPostings.get(k) ?? [];
-      list.push({ ex: c, w });
-      centroidPostings.set(k, list);
-    }
-  }
+
+  const docs = kb.entries.flatMap((e) => [...e.examples, e.title].map((q) => ({ entryId: e.id, tokens: analyzeTokens(q) })));
+  const index = createTfidfIndex(docs.map((d) => ({ label: d.entryId, features: features(d.tokens) })));
+  const blend = (r: { nearest: Map<string, number>; centroid: Map<string, number> }) => {
+    const out = new Map<string, number>();
+    for (const [id, n] of r.nearest) out.set(id, NEAREST_WEIGHT * n + (1 - NEAREST_WEIGHT) * (r.centroid.get(id) ?? 0));
+    return out;
+  };
   const topicsOf = new Map(kb.entries.map((e) => [e.id, e.topics]));
-  const postings = new Map<string, { ex: Example; w: number }[]>();
-  for (const ex of examples) {
-    for (const [k, w] of ex.vector) {
-      const list = postings.get(k) ?? [];
-      list.push({ ex, w });
-      postings.set(k, list);
-    }
-  }
+  const intentOf = new Map(kb.entries.map((e) => [e.id, e.intent]));
+  const followUpTable = phraseTable(voc.follow_up.map((p) => [true, [p]] as [true, string[]]));
 
   return {
     analyze(text: string): Analysis {
@@ -173,27 +125,15 @@ export function createNlu(kb: KnowledgeBase): Nlu {
       for (const h of topicTable.find(tokens)) if (!topics.includes(h.value)) topics.push(h.value);
       const specialties = specialtyTable.find(tokens).map((h) => ({ key: h.value, start: h.start }));
       const emergency = emergencyTable.find(tokens).length > 0;
+      const rest = withoutTopics(tokens);
+      const cue = new Set<number>();
+      for (const h of followUpTable.find(rest)) for (let i = h.start; i < h.start + h.length; i++) cue.add(i);
+      const residual = rest.filter((t, i) => !stopwords.has(t) && !cue.has(i));
 
-      const { vector, norm } = weigh(features(tokens), true);
-      const cosines = (index: Map<string, { ex: Example; w: number }[]>) => {
-        const dots = new Map<Example, number>();
-        for (const [k, w] of vector) {
-          for (const p of index.get(k) ?? []) dots.set(p.ex, (dots.get(p.ex) ?? 0) + w * p.w);
-        }
-        const best = new Map<string, number>();
-        for (const [ex, dot] of dots) {
-          const cos = norm > 0 && ex.norm > 0 ? dot / (norm * ex.norm) : 0;
-          if (cos > (best.get(ex.entryId) ?? 0)) best.set(ex.entryId, cos);
-        }
-        return best;
-      };
-      const nearest = cosines(postings);
-      const central = cosines(centroidPostings);
-      const entryScores = new Map<string, number>();
-      for (const [id, n] of nearest) entryScores.set(id, NEAREST_WEIGHT * n + (1 - NEAREST_WEIGHT) * (central.get(id) ?? 0));
+      const scores = index.score(features(tokens));
+      const entryScores = blend(scores);
       // An intent is as likely as its best entry, counting the subjects the message names.
       const intentScores = new Map<Intent, number>();
-      const intentOf = new Map(kb.entries.map((e) => [e.id, e.intent]));
       for (const [id, score] of entryScores) {
         const hits = (topicsOf.get(id) ?? []).filter((t) => topics.includes(t)).length;
         const ranked = score + TOPIC_BONUS * hits;
@@ -203,7 +143,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
       const intents = [...intentScores]
         .map(([intent, score]) => ({ intent, score }))
         .sort((a, b) => b.score - a.score || a.intent.localeCompare(b.intent));
-      return { tokens, topics, specialties, emergency, intents, entryScores, nearest };
+      return { tokens, topics, specialties, emergency, intents, entryScores, nearest: scores.nearest, residual };
     },
   };
 }

@@ -1,6 +1,6 @@
 import * as chrono from "chrono-node";
 import type { Vocabulary } from "../knowledge/schema.js";
-import { createPhraseTable } from "./normalize.js";
+import { createPhraseTable, type PhraseTable } from "./normalize.js";
 
 /** The specifics of one question: how long, in which currency, from when, for which Match. */
 export interface Details {
@@ -17,7 +17,9 @@ const NUMBER_WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4
 const CURRENCY_WORD = /\b(rupees?|taka|naira|pesos?|dirhams?|riyals?|yuan|euros?|rubles?|roubles?|shillings?)\b/i;
 const CURRENCY_CODE = /\b(inr|pkr|bdt|npr|lkr|egp|ngn|php|aed|sar|cny|eur|gbp|rub|kes|kgs|uzs|brl|mxn|irr)\b/i;
 const LOCAL_CURRENCY = /\b(local|my|our|home)\s+(currency|money)\b/i;
-const START_CUE = /\b(start|starting|begin|beginning|join|joining|from|in|by|around|plan|planning|want|rotation|elective|observership)\b/i;
+/** Only a message that names a month or a relative time can name a start date (and chrono is not free). */
+const START_CUE =
+  /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(next|this|coming) (month|year|summer|winter|spring|fall|autumn)\b|\bin \d+ (months?|weeks?)\b|\b\d{1,2}[/-]\d{2,4}\b/i;
 
 /** Dates at noon UTC, so that formatting in any server time zone keeps the same calendar day. */
 const noonUtc = (d: Date) => new Date(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), 12));
@@ -47,7 +49,14 @@ export function extractDetails(text: string, now: Date): Details {
 
 /** The country a student names ("I'm from India", "Pakistani student"), as a key of `countries`. */
 export function findCountry(tokens: readonly string[], vocabulary: Vocabulary): string | undefined {
-  const table = createPhraseTable(Object.entries(vocabulary.countries).flatMap(([key, names]) => names.map((n) => [n, key] as [string, string])));
+  let table = countryTables.get(vocabulary);
+  if (!table) {
+    table = createPhraseTable(Object.entries(vocabulary.countries).flatMap(([key, names]) => names.map((n) => [n, key] as [string, string])));
+    countryTables.set(vocabulary, table);
+  }
   return table.find(tokens)[0]?.value;
 }
+
+/** One phrase table per vocabulary (a reload brings a new vocabulary object). */
+const countryTables = new WeakMap<Vocabulary, PhraseTable<string>>();
 

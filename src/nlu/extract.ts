@@ -27,11 +27,8 @@ export function extractStudentFacts(
       facts.country = country;
     }
   }
-  const ck = String.raw`(?:usmle )?step ?(?:2|two) ?ck\b`;
-  if (new RegExp(String.raw`\b(?:passed|cleared|done with|completed|finished) (?:my )?${ck}|\b${ck} (?:is |was )?(?:passed|cleared|done|completed)\b`).test(s)) facts.step2ck = "passed";
-  else if (new RegExp(String.raw`\bfailed (?:my )?${ck}`).test(s)) facts.step2ck = "failed";
-  else if (new RegExp(String.raw`\b(?:not|never|have not|did not) (?:yet )?(?:taken|given|written|take|give|done) (?:my |the )?${ck}`).test(s)) facts.step2ck = "not_taken";
-  else if (new RegExp(String.raw`\b${ck} (?:is )?(?:scheduled|booked|next)\b|\b(?:preparing|studying|prepping) for ${ck}`).test(s)) facts.step2ck = "scheduled";
+  const step2ck = examStatus(s, STEP2CK);
+  if (step2ck) facts.step2ck = step2ck;
 
   if (/\bi am (?:already )?ecfmg certified\b|\bi (?:have|got) (?:my )?ecfmg (?:certification|certificate)\b/.test(s)) facts.ecfmg = "certified";
   else if (/\bi am not ecfmg certified\b|\bi do not have (?:my )?ecfmg\b/.test(s)) facts.ecfmg = "not_started";
@@ -73,7 +70,8 @@ export function extractProfileFacts(text: string, analysis: Pick<Analysis, "toke
     /\b((?:19|20)\d{2}) (?:graduate|grad|pass out|passout|passed out|batch)\b/.exec(s)?.[1];
   const isGraduate =
     /\bi am (?:an? )?(?:(?:19|20)\d{2} )?(?:international )?(?:medical )?(?:img|fmg|graduate|grad|doctor|physician|mbbs graduate|md graduate|mbbs doctor)\b/.test(s) ||
-    /\bi (?:have |had )?(?:already |just )?(?:graduated|passed out|completed (?:my )?(?:mbbs|md|medical school|degree|med school)|finished (?:my )?(?:mbbs|md|medical school|med school))\b/.test(s) ||
+    /\bi (?:have |had )?(?:already |just |actually |recently |finally )?(?:graduated|passed out|completed (?:my )?(?:mbbs|md|medical school|degree|med school)|finished (?:my )?(?:mbbs|md|medical school|med school))\b/.test(s) ||
+    /^\s*(?:graduated|passed out)\b/.test(s) ||
     /\bactually i graduated\b/.test(s);
   const isStudent =
     /\bi am (?:a |an )?(?:\w+ )?(?:year )?(?:medical |med |mbbs |md )?student\b/.test(s) ||
@@ -95,22 +93,8 @@ export function extractProfileFacts(text: string, analysis: Pick<Analysis, "toke
     facts.status = "student";
   }
 
-  const step = String.raw`(?:usmle )?step ?(?:1|one)\b`;
-  if (new RegExp(String.raw`\b(?:passed|cleared|done with|completed|finished|got through) (?:my )?${step}|\b${step} (?:is |was )?(?:passed|cleared|done|completed)\b`).test(s)) {
-    facts.step1 = "passed";
-  } else if (new RegExp(String.raw`\bfailed (?:my )?${step}|\b${step} (?:is |was )?failed\b`).test(s)) {
-    facts.step1 = "failed";
-  } else if (
-    new RegExp(
-      String.raw`\b(?:not|never|have not|did not) (?:yet )?(?:taken|given|written|take|give|attempted|done) (?:my |the )?${step}|\bno ${step} yet\b|\b${step} not (?:yet )?(?:taken|done|given)\b`,
-    ).test(s)
-  ) {
-    facts.step1 = "not_taken";
-  } else if (
-    new RegExp(String.raw`\b${step} (?:is )?(?:scheduled|booked|next)\b|\b(?:preparing|studying|prepping) for ${step}|\bi am (?:taking|giving|writing) ${step}`).test(s)
-  ) {
-    facts.step1 = "scheduled";
-  }
+  const step1 = examStatus(s, STEP1);
+  if (step1) facts.step1 = step1;
 
   const cue = /^(?:interested|interest|want|wanna|pursue|pursuing|aiming|aim|target|targeting|planning|plan|applying|apply|going|specialty|specialize|specialise|career|into|choose|chose|prefer)$/;
   for (const sp of analysis.specialties) {
@@ -139,3 +123,27 @@ const ORDINALS: Record<string, number | "final"> = {
   final: "final",
   last: "final",
 };
+
+type ExamStatus = "passed" | "failed" | "not_taken" | "scheduled";
+
+/** Patterns for what a student says about a USMLE exam, compiled once per exam. */
+function examPatterns(exam: string): [ExamStatus, RegExp][] {
+  return [
+    ["passed", new RegExp(String.raw`\b(?:passed|cleared|done with|completed|finished|got through) (?:my )?${exam}|\b${exam} (?:is |was )?(?:passed|cleared|done|completed)\b`)],
+    ["failed", new RegExp(String.raw`\bfailed (?:my )?${exam}|\b${exam} (?:is |was )?failed\b`)],
+    [
+      "not_taken",
+      new RegExp(
+        String.raw`\b(?:not|never|have not|did not) (?:yet )?(?:taken|given|written|take|give|attempted|done) (?:my |the )?${exam}|\bno ${exam} yet\b|\b${exam} not (?:yet )?(?:taken|done|given)\b`,
+      ),
+    ],
+    ["scheduled", new RegExp(String.raw`\b${exam} (?:is )?(?:scheduled|booked|next)\b|\b(?:preparing|studying|prepping) for ${exam}|\bi am (?:taking|giving|writing) ${exam}`)],
+  ];
+}
+
+const STEP1 = examPatterns(String.raw`(?:usmle )?step ?(?:1|one)\b`);
+const STEP2CK = examPatterns(String.raw`(?:usmle )?step ?(?:2|two) ?ck\b`);
+
+function examStatus(s: string, patterns: [ExamStatus, RegExp][]): ExamStatus | undefined {
+  return patterns.find(([, re]) => re.test(s))?.[0];
+}

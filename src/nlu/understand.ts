@@ -55,12 +55,39 @@ export function understand(
   if (analysis.emergency) return { ...base, intent: "out_of_scope", confidence: 1 };
 
   const best = analysis.intents[0];
+  const { topics } = analysis;
+  // Only a subject, no question of its own: "and for observerships?", "namaskar", "visa?".
+  if (topics.length > 0 && analysis.residual.length === 0) {
+    const last = state.lastIntent;
+    const continues =
+      last !== undefined &&
+      FACTUAL_INTENTS.has(last) &&
+      (kb.entries.some((e) => e.intent === last && e.topics.some((t) => topics.includes(t))) || topics.some((t) => t in kb.vocabulary.routes));
+    // The previous question, about this subject.
+    if (continues) return { ...base, intent: last, confidence: Math.max(best?.score ?? 0, MIN_CONFIDENCE), followUp: true };
+    // Otherwise whatever the knowledge base says about the subject.
+    const about = entryAbout(kb, topics, analysis.entryScores);
+    if (about) return { ...base, intent: about.intent, confidence: Math.max(analysis.entryScores.get(about.id) ?? 0, MIN_CONFIDENCE) };
+  }
   if (best && best.score >= MIN_CONFIDENCE) return { ...base, intent: best.intent, confidence: best.score };
-  // "and for observerships?": a known subject but no question of its own → the last question, about it.
-  if (analysis.topics.length > 0 && state.lastIntent && FACTUAL_INTENTS.has(state.lastIntent)) {
-    return { ...base, intent: state.lastIntent, confidence: best?.score ?? 0, followUp: true };
+  if (topics.length > 0) {
+    // A known subject with a question too vague to classify: the last question, about it…
+    if (state.lastIntent && FACTUAL_INTENTS.has(state.lastIntent)) {
+      return { ...base, intent: state.lastIntent, confidence: best?.score ?? 0, followUp: true };
+    }
+    // …or, with nothing before it, what the knowledge base says about that subject ("rash on my arm": medical advice).
+    const about = entryAbout(kb, topics, analysis.entryScores);
+    if (about) return { ...base, intent: about.intent, confidence: best?.score ?? 0 };
   }
   return { ...base, intent: "out_of_scope", confidence: best?.score ?? 0, fellBack: true };
+}
+
+/** The best-scoring entry about any of `topics`. */
+function entryAbout(kb: KnowledgeBase, topics: string[], scores: Map<string, number>) {
+  return kb.entries
+    .filter((e) => e.topics.some((t) => topics.includes(t)))
+    .map((e) => ({ e, score: scores.get(e.id) ?? 0 }))
+    .sort((a, b) => b.score - a.score || a.e.id.localeCompare(b.e.id))[0]?.e;
 }
 
 /**
@@ -75,12 +102,14 @@ export function splitQuestions(text: string): string[] {
   return parts.length > 1 ? parts : [text];
 }
 
-const QUESTION_CUE =
-  /\b(what|whats|how|when|which|who|whom|whose|where|why|can|could|do|does|did|is|are|am|was|were|has|have|should|shall|will|would|may|might|tell|explain|list|guide|help|know|please|plz|pls|kindly|need|needed|required|require)\b/i;
+/** Question words anywhere, and requests ("tell me", "kindly explain"). */
+const ASKS = /\b(what|whats|how|when|which|who|whom|whose|where|why|tell|explain|list|guide|kindly|please|plz|pls|want to know|need to know|wondering|any idea)\b/i;
+/** An auxiliary verb first: "can I…", "do I need…", "is it…". */
+const INVERTED = /^\s*(?:so\s+|and\s+|but\s+|also\s+|then\s+)?(?:can|could|do|does|did|is|are|am|was|were|has|have|should|shall|will|would|may|might|must)\b/i;
 
 /** Whether a text asks something, as opposed to only telling rotabot about the student. */
 export function isQuestion(text: string): boolean {
-  return text.includes("?") || QUESTION_CUE.test(text.replace(/\bi (?:can|could|will|would|may|might|do|did|should)\b/gi, ""));
+  return text.includes("?") || ASKS.test(text) || INVERTED.test(text);
 }
 
 function parseCommand(text: string): Command | undefined {
