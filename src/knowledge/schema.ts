@@ -94,6 +94,8 @@ const eligibilityFact = z.object({
   /** USMLE Step 1 rule for this route. */
   step1: z.enum(["not_required", "varies", "required", "required_for_graduates"]),
   hands_on: z.boolean(),
+  /** False for remote routes (telehealth): no travel, housing or visa. */
+  in_person: z.boolean().default(true),
   requires: z.array(z.string()).default([]),
   note: z.string().optional(),
 });

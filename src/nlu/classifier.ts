@@ -1,4 +1,5 @@
 import { closest, distance } from "fastest-levenshtein";
+import { loadDictionary, type Dictionary } from "./dictionary.js";
 import type { Intent } from "../core/intents.js";
 import type { KnowledgeBase } from "../knowledge/loader.js";
 import { createPhraseTable, rewrite, stem, tokenize, type PhraseTable } from "./normalize.js";
@@ -34,6 +35,13 @@ export interface Nlu {
   analyze(text: string): Analysis;
 }
 
+
+let english: Dictionary | undefined;
+/** The English dictionary, loaded on first need (most messages have no unknown word). */
+function englishWords(): Dictionary {
+  english ??= loadDictionary();
+  return english;
+}
 
 const MONTHS = new Set(
   "january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec".split(" "),
@@ -75,7 +83,8 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   const knownList = [...known].filter((w) => w.length >= 3 && !emergencyWords.has(w)).sort();
   const corrections = new Map<string, string>();
   const correct = (t: string): string => {
-    if (known.has(t) || t.length < 4 || /\d/.test(t)) return t;
+    // A real English word is never "corrected": "sort" is not "port", "march" is not "match".
+    if (known.has(t) || t.length < 4 || /\d/.test(t) || englishWords().has(t)) return t;
     let c = corrections.get(t);
     if (c === undefined) {
       const best = closest(t, knownList);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createNlu } from "../../src/nlu/classifier.js";
-import { extractProfileFacts } from "../../src/nlu/extract.js";
+import { extractProfileFacts, extractStudentFacts } from "../../src/nlu/extract.js";
 import { realKnowledge } from "../helpers/bot.js";
 
 const nlu = createNlu(realKnowledge());
@@ -46,5 +46,35 @@ describe("extracting what a student says about themselves", () => {
     "how much does it cost for a 2022 graduate?",
   ])("learns nothing from the question %j", (text) => {
     expect(facts(text)).toEqual({});
+  });
+});
+
+describe("extracting the rest of the profile", () => {
+  const kb = realKnowledge();
+  const now = new Date("2026-11-22T10:00:00Z");
+  const all = (text: string) => extractStudentFacts(text, nlu.analyze(text), kb.vocabulary, now);
+
+  it.each([
+    ["I'm from Pakistan", { country: "pakistan" }],
+    ["I study in Nepal", { country: "nepal" }],
+    ["I passed step 2 ck", { step2ck: "passed" }],
+    ["I'm ECFMG certified", { ecfmg: "certified" }],
+    ["I applied for ECFMG last month", { ecfmg: "in_progress" }],
+    ["I already have a valid B1/B2 visa", { visa: "has_b1b2" }],
+    ["I don't have a US visa", { visa: "needs_visa" }],
+    ["I'm a US citizen", { visa: "us_citizen_or_resident" }],
+    ["my budget is $3000", { budget: "$3,000" }],
+    ["I can spend around 5k", { budget: "$5,000" }],
+    ["I want to start in March 2027", { target_start: "2027-03" }],
+  ])("reads %j", (text, expected) => {
+    expect(all(text).facts).toMatchObject(expected);
+  });
+
+  it("asks to confirm a month given without a year", () => {
+    expect(all("I'm planning to start in June")).toEqual({ facts: {}, unsure: { field: "target_start", value: "2027-06" } });
+  });
+
+  it("does not read a country out of a question about it", () => {
+    expect(all("how long is the visa wait in India?").facts).toEqual({});
   });
 });

@@ -1,7 +1,7 @@
 import type { Profile } from "../../core/state.js";
 import type { KnowledgeBase, KnowledgeEntry } from "../../knowledge/loader.js";
 import type { CostFact, Route } from "../../knowledge/schema.js";
-import { costFacts, durationFacts, provenance } from "./facts.js";
+import { costFacts, durationFacts, eligibilityFacts, provenance } from "./facts.js";
 import { fill, usd } from "./template.js";
 
 const WEEKS_PER_MONTH = 52 / 12;
@@ -16,7 +16,8 @@ export interface CostEstimate {
   route: Route;
   weeks: number;
   programFee: Range;
-  housing: Range & { months: number };
+  /** Absent for remote routes. */
+  housing?: Range & { months: number };
   /** Present when the student needs a B1/B2 visa (or has not said they have one). */
   visaFee?: Range;
   total: Range;
@@ -59,11 +60,13 @@ export function estimateCost(kb: KnowledgeBase, route: Route, weeks: number, pro
   const facts = costFacts(kb);
   const program = facts.filter((s) => s.fact.route === route && s.fact.kind === "program_fee");
   if (program.length === 0) return null;
-  const housingFacts = facts.filter((s) => s.fact.route === "any" && s.fact.kind === "housing");
-  const visaFacts = facts.filter((s) => s.fact.route === "any" && s.fact.kind === "visa_fee");
+  // A remote route (telehealth) needs neither housing nor a visa.
+  const inPerson = eligibilityFacts(kb).find((s) => s.fact.route === route)?.fact.in_person ?? true;
+  const housingFacts = inPerson ? facts.filter((s) => s.fact.route === "any" && s.fact.kind === "housing") : [];
+  const visaFacts = inPerson ? facts.filter((s) => s.fact.route === "any" && s.fact.kind === "visa_fee") : [];
   const months = Math.round((weeks / WEEKS_PER_MONTH) * 10) / 10;
   const programFee = span(program.map((s) => scale(s.fact, weeks)));
-  const housing = housingFacts.length ? span(housingFacts.map((s) => scale(s.fact, weeks))) : { min: 0, max: 0 };
+  const housing = housingFacts.length ? { ...span(housingFacts.map((s) => scale(s.fact, weeks))), months } : undefined;
   const needsVisa = profile.visa !== "has_b1b2" && profile.visa !== "us_citizen_or_resident";
   const visaFee = needsVisa && visaFacts.length ? span(visaFacts.map((s) => scale(s.fact, weeks))) : undefined;
   const used = [...program, ...housingFacts, ...(visaFee ? visaFacts : [])].map((s) => s.entry);
@@ -71,9 +74,9 @@ export function estimateCost(kb: KnowledgeBase, route: Route, weeks: number, pro
     route,
     weeks,
     programFee,
-    housing: { ...housing, months },
+    housing,
     visaFee,
-    total: add(programFee, housing, ...(visaFee ? [visaFee] : [])),
+    total: add(programFee, ...(housing ? [housing] : []), ...(visaFee ? [visaFee] : [])),
     entries: used,
   };
 }
@@ -90,7 +93,7 @@ export function formatCostEstimate(kb: KnowledgeBase, e: CostEstimate, now: Date
   const lines = [
     fill(m.cost_header, { weeks: e.weeks, route: (m.route_labels[e.route] ?? e.route).toLowerCase() }),
     `- ${fill(m.cost_program_fee, { range: formatRange(kb, e.programFee) })}`,
-    `- ${fill(m.cost_housing, { months: e.housing.months, range: formatRange(kb, e.housing) })}`,
+    ...(e.housing ? [`- ${fill(m.cost_housing, { months: e.housing.months, range: formatRange(kb, e.housing) })}`] : []),
     ...(e.visaFee ? [`- ${fill(m.cost_visa_fee, { range: formatRange(kb, e.visaFee) })}`] : []),
     fill(m.cost_total, { range: formatRange(kb, e.total) }),
   ];

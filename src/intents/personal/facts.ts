@@ -7,16 +7,22 @@ export interface Sourced<F> {
   entry: KnowledgeEntry;
 }
 
-/** Every structured fact of one kind across the knowledge base, identical copies merged. */
+/**
+ * Every structured fact of one kind across the knowledge base, identical
+ * copies merged. A copy is credited to the most specific entry that states it
+ * (the one with the fewest facts of that kind), not to an overview.
+ */
 function collect<F>(kb: KnowledgeBase, pick: (e: KnowledgeEntry) => F[] | undefined, identity: (f: F) => string): Sourced<F>[] {
-  const seen = new Map<string, Sourced<F>>();
+  const seen = new Map<string, Sourced<F> & { count: number }>();
   for (const entry of kb.entries) {
-    for (const fact of pick(entry) ?? []) {
+    const facts = pick(entry) ?? [];
+    for (const fact of facts) {
       const key = identity(fact);
-      if (!seen.has(key)) seen.set(key, { fact, entry });
+      const prior = seen.get(key);
+      if (!prior || facts.length < prior.count) seen.set(key, { fact, entry, count: facts.length });
     }
   }
-  return [...seen.values()];
+  return [...seen.values()].map(({ fact, entry }) => ({ fact, entry }));
 }
 
 export const costFacts = (kb: KnowledgeBase) =>
