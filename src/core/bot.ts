@@ -1,5 +1,6 @@
 import { defaultHandlers } from "../intents/handlers.js";
 import { formatValue, profileLines } from "../intents/profile.js";
+import { fill } from "../knowledge/template.js";
 import type { Logger } from "../logger.js";
 import { silentLogger } from "../logger.js";
 import { cleanInput } from "../nlu/text.js";
@@ -65,7 +66,7 @@ export function createBot(options: BotOptions): Bot {
     const turn: Turn = { inbound, text, truncated: false, understanding, state, profile: merged, kb: loaded.kb, now };
     const m = loaded.kb.messages;
     const noted = profileLines(understanding.statement ? understanding.facts : learned, m);
-    const note = noted.length > 0 ? fill(m.noted, noted.join(", ")) : undefined;
+    const note = noted.length > 0 ? fill(m.noted, { facts: noted.join(", ") }) : undefined;
     let result: TurnResult;
     if (understanding.statement) {
       // Only telling rotabot about themselves: acknowledge what was learned, nothing else.
@@ -85,7 +86,7 @@ export function createBot(options: BotOptions): Bot {
       result = {
         ...result,
         replies: appendReply(result.replies, {
-          text: m.confirm.replace("{fact}", `${label}: ${formatValue(value, field)}`),
+          text: fill(m.confirm, { fact: `${label}: ${formatValue(value, field)}` }),
           quickReplies: [
             { title: m.confirm_yes, payload: PAYLOAD.confirmYes },
             { title: m.confirm_no, payload: PAYLOAD.confirmNo },
@@ -129,7 +130,7 @@ export function createBot(options: BotOptions): Bot {
         outcome.state = { ...outcome.state, pending: outcome.result.state?.pending };
       }
       if (clean.truncated) {
-        outcome.result = { ...outcome.result, replies: prependText(outcome.result.replies, messages.too_long.replaceAll("{limit}", String(maxChars))) };
+        outcome.result = { ...outcome.result, replies: prependText(outcome.result.replies, fill(messages.too_long, { limit: maxChars })) };
       }
     } catch (err) {
       log.error({ err, channel: inbound.channel, conversation: inbound.conversation, messageId: inbound.id }, "turn failed");
@@ -237,10 +238,6 @@ function firstCitation(o: Outcome): string | undefined {
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function fill(template: string, facts: string): string {
-  return template.replace("{facts}", facts);
 }
 
 /** The facts of `next` that differ from what `profile` already holds. */

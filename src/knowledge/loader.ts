@@ -3,9 +3,9 @@ import { basename, join, relative } from "node:path";
 import { LineCounter, parseDocument, isNode, type Document } from "yaml";
 import type { z } from "zod";
 import { KnowledgeError, type KnowledgeProblem } from "../core/errors.js";
+import { FACTUAL_INTENTS } from "../core/intents.js";
 import {
   currenciesSchema,
-  FACTUAL_INTENTS,
   frontMatterSchema,
   type Currencies,
   messagesSchema,

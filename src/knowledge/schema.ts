@@ -151,20 +151,6 @@ export const frontMatterSchema = z
 
 export type FrontMatter = z.infer<typeof frontMatterSchema>;
 
-/** Intents whose answers state facts and therefore must cite sources. */
-export const FACTUAL_INTENTS = new Set<string>([
-  "eligibility",
-  "costs",
-  "timing",
-  "rotation_types",
-  "documents",
-  "application_process",
-  "recommendation_letters",
-  "residency_match",
-  "specialties",
-  "logistics",
-]);
-
 /** `knowledge/_vocabulary.yaml`: the words students use, mapped to what they mean. */
 export const vocabularySchema = z
   .object({

@@ -1,7 +1,7 @@
 import type { ConversationState } from "../core/state.js";
 import { COMMANDS, type Command, type Understanding } from "../core/turn.js";
 import type { KnowledgeBase } from "../knowledge/loader.js";
-import { FACTUAL_INTENTS } from "../knowledge/schema.js";
+import { FACTUAL_INTENTS } from "../core/intents.js";
 import type { Nlu } from "./classifier.js";
 import { extractDetails } from "./details.js";
 import { extractStudentFacts } from "./extract.js";

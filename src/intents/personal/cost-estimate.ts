@@ -2,7 +2,7 @@ import type { Profile } from "../../core/state.js";
 import type { KnowledgeBase, KnowledgeEntry } from "../../knowledge/loader.js";
 import type { CostFact, Route } from "../../knowledge/schema.js";
 import { costFacts, durationFacts, eligibilityFacts, provenance } from "./facts.js";
-import { fill, usd } from "./template.js";
+import { fill, usd } from "../../knowledge/template.js";
 
 const WEEKS_PER_MONTH = 52 / 12;
 

@@ -2,7 +2,7 @@ import type { Profile } from "../../core/state.js";
 import type { KnowledgeBase } from "../../knowledge/loader.js";
 import type { Route } from "../../knowledge/schema.js";
 import { eligibilityFacts, provenance } from "./facts.js";
-import { fill } from "./template.js";
+import { fill } from "../../knowledge/template.js";
 
 export type VerdictKind = "open" | "closed" | "conditional";
 

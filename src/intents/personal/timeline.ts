@@ -3,7 +3,7 @@ import type { KnowledgeBase, KnowledgeEntry } from "../../knowledge/loader.js";
 import type { Route } from "../../knowledge/schema.js";
 import { typicalWeeks } from "./cost-estimate.js";
 import { leadTimeFacts, provenance } from "./facts.js";
-import { fill } from "./template.js";
+import { fill } from "../../knowledge/template.js";
 
 export interface Timeline {
   route: Route;
