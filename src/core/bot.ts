@@ -171,7 +171,7 @@ export function createBot(options: BotOptions): Bot {
     }
     const stated = Object.keys(whole.facts).length > 0 || whole.unsure !== undefined;
     // Sentences that only tell rotabot about the student are context, not questions.
-    const understood = new Map<string, Understanding>();
+    const understood = new Map<string, Understanding>([[text, whole]]);
     const understandPart = (part: string, st: ConversationState) => {
       const cached = st === state ? understood.get(part) : undefined;
       const u = cached ?? understand(part, st, nlu, kb, now);

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
+import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import { LineCounter, parseDocument, isNode, type Document } from "yaml";
 import type { z } from "zod";
 import { KnowledgeError, type KnowledgeProblem } from "../core/errors.js";
@@ -76,19 +77,16 @@ export function checkKnowledge(dir: string, today: Date = new Date()): LoadResul
   }
 
   const entries: KnowledgeEntry[] = [];
-  const docs = new Map<string, { doc: Document; offset: number; counter: LineCounter }>();
+  const located = new Map<string, Located>();
   for (const file of files.filter((f) => f.endsWith(".md") && !f.startsWith("_") && f !== "README.md")) {
     const parsed = parseEntryFile(dir, file, report);
     if (!parsed) continue;
     entries.push(parsed.entry);
-    docs.set(parsed.entry.id, parsed.meta);
+    located.set(parsed.entry.file, parsed.located);
   }
 
   // Cross-file checks, each reported at the line of the field at fault.
-  const lineOf = (entry: KnowledgeEntry, path: (string | number)[]) => {
-    const meta = docs.get(entry.id);
-    return meta ? fieldLine(meta.doc, meta.counter, path) + meta.offset : 1;
-  };
+  const lineOf = (entry: KnowledgeEntry, path: (string | number)[]) => located.get(entry.file)?.line(path) ?? 1;
   const seen = new Map<string, KnowledgeEntry>();
   for (const e of entries) {
     const prior = seen.get(e.id);
@@ -167,11 +165,62 @@ function split(kb: KnowledgeBase | null, problems: KnowledgeProblem[]): LoadResu
 
 type Report = (file: string, line: number, message: string, severity?: "error" | "warning") => void;
 
-function parseEntryFile(
-  dir: string,
-  file: string,
-  report: Report,
-): { entry: KnowledgeEntry; meta: { doc: Document; offset: number; counter: LineCounter } } | null {
+/** A parsed YAML text that can point at the line of any field; built only when a problem needs a line. */
+class Located {
+  private located?: { doc: Document; counter: LineCounter };
+  constructor(
+    private readonly yamlText: string,
+    /** Lines before the YAML in its file (the opening '---' of front matter). */
+    readonly offset: number,
+  ) {}
+
+  private get parsed() {
+    if (!this.located) {
+      const counter = new LineCounter();
+      this.located = { doc: parseDocument(this.yamlText, { lineCounter: counter, prettyErrors: false }), counter };
+    }
+    return this.located;
+  }
+
+  line(path: (string | number)[]): number {
+    return fieldLine(this.parsed.doc, this.parsed.counter, path) + this.offset;
+  }
+
+  syntaxErrors(): { line: number; message: string }[] {
+    const { doc, counter } = this.parsed;
+    return doc.errors.map((err) => ({ line: counter.linePos(err.pos[0]).line + this.offset, message: `YAML syntax: ${err.message.split("\n")[0]}` }));
+  }
+
+  reportIssues(issues: z.core.$ZodIssue[], file: string, report: Report) {
+    reportIssues(issues, this.parsed.doc, this.parsed.counter, this.offset, file, report);
+  }
+}
+
+/**
+ * Parses YAML with js-yaml (about twice as fast as `yaml` on start-up) and
+ * validates it; `yaml`, which knows where every node is, is only used to
+ * point at the line of a problem. Null (with problems reported) when invalid.
+ */
+function parseAndValidate<S extends z.ZodType>(yamlText: string, offset: number, schema: S, file: string, report: Report): { data: z.infer<S>; located: Located } | null {
+  const located = new Located(yamlText, offset);
+  let raw: unknown;
+  try {
+    raw = loadYaml(yamlText, { schema: CORE_SCHEMA });
+  } catch {
+    const errors = located.syntaxErrors();
+    if (errors.length === 0) errors.push({ line: offset + 1, message: "YAML syntax: cannot be read" });
+    for (const e of errors) report(file, e.line, e.message);
+    return null;
+  }
+  const parsed = schema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    located.reportIssues(parsed.error.issues, file, report);
+    return null;
+  }
+  return { data: parsed.data, located };
+}
+
+function parseEntryFile(dir: string, file: string, report: Report): { entry: KnowledgeEntry; located: Located } | null {
   const text = readFileSync(join(dir, file), "utf8").replace(/^\uFEFF/, "");
   const m = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)([\s\S]*)$/.exec(text);
   if (!m) {
@@ -179,21 +228,26 @@ function parseEntryFile(
     return null;
   }
   const yamlText = m[1] ?? "";
-  const body = (m[2] ?? "").trim();
-  const counter = new LineCounter();
-  const doc = parseDocument(yamlText, { lineCounter: counter, prettyErrors: false });
-  const offset = 1; // the opening '---' line
-  if (doc.errors.length > 0) {
-    for (const err of doc.errors) report(file, counter.linePos(err.pos[0]).line + offset, `YAML syntax: ${err.message.split("\n")[0]}`);
-    return null;
+  const result = parseAndValidate(yamlText, 1, frontMatterSchema, file, report);
+  if (!result) return null;
+  const entry = { ...result.data, body: (m[2] ?? "").trim(), file, exampleLines: exampleLines(yamlText, result.data.examples.length, 1) };
+  return { entry, located: result.located };
+}
+
+/**
+ * The line of each example question, read off the block list under
+ * `examples:` (the format every entry uses); the `examples:` line itself for
+ * any other layout.
+ */
+function exampleLines(yamlText: string, count: number, offset: number): number[] {
+  const lines = yamlText.split(/\r?\n/);
+  const start = lines.findIndex((l) => /^examples:\s*$/.test(l));
+  const items: number[] = [];
+  for (let i = start + 1; start >= 0 && i < lines.length && !/^\S/.test(lines[i] ?? ""); i++) {
+    if (/^\s+-\s/.test(lines[i] ?? "")) items.push(i + 1 + offset);
   }
-  const parsed = frontMatterSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    reportIssues(parsed.error.issues, doc, counter, offset, file, report);
-    return null;
-  }
-  const exampleLines = parsed.data.examples.map((_, i) => fieldLine(doc, counter, ["examples", i]) + offset);
-  return { entry: { ...parsed.data, body, file, exampleLines }, meta: { doc, offset, counter } };
+  const fallback = start >= 0 ? start + 1 + offset : 1;
+  return items.length === count ? items : Array.from({ length: count }, () => fallback);
 }
 
 function loadYamlFile<S extends z.ZodType>(dir: string, file: string, schema: S, report: Report): z.infer<S> | null {
@@ -204,18 +258,7 @@ function loadYamlFile<S extends z.ZodType>(dir: string, file: string, schema: S,
     report(file, 0, `missing: the knowledge directory needs ${file}`);
     return null;
   }
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    for (const err of doc.errors) report(file, counter.linePos(err.pos[0]).line, `YAML syntax: ${err.message.split("\n")[0]}`);
-    return null;
-  }
-  const parsed = schema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    reportIssues(parsed.error.issues, doc, counter, 0, file, report);
-    return null;
-  }
-  return parsed.data;
+  return parseAndValidate(text, 0, schema, file, report)?.data ?? null;
 }
 
 function reportIssues(

@@ -1,4 +1,5 @@
-import * as chrono from "chrono-node";
+import { createRequire } from "node:module";
+import type * as Chrono from "chrono-node";
 import type { Vocabulary } from "../knowledge/schema.js";
 import { createPhraseTable, type PhraseTable } from "./normalize.js";
 
@@ -21,6 +22,10 @@ const LOCAL_CURRENCY = /\b(local|my|our|home)\s+(currency|money)\b/i;
 const START_CUE =
   /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\b(next|this|coming) (month|year|summer|winter|spring|fall|autumn)\b|\bin \d+ (months?|weeks?)\b|\b\d{1,2}[/-]\d{2,4}\b/i;
 
+/** chrono-node takes a fifth of a second to load: loaded the first time a message names a month. */
+let chrono: typeof Chrono | undefined;
+const loadChrono = (): typeof Chrono => (chrono ??= createRequire(import.meta.url)("chrono-node") as typeof Chrono);
+
 /** Dates at noon UTC, so that formatting in any server time zone keeps the same calendar day. */
 const noonUtc = (d: Date) => new Date(Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), 12));
 
@@ -37,7 +42,7 @@ export function extractDetails(text: string, now: Date): Details {
   const match = /\bmatch(?:ing)?\s+(?:in\s+|for\s+)?((?:20)\d{2})\b|\b((?:20)\d{2})\s+match\b/i.exec(text);
   if (match) details.matchYear = Number(match[1] ?? match[2]);
   if (START_CUE.test(text)) {
-    for (const r of chrono.parse(text, now, { forwardDate: true })) {
+    for (const r of loadChrono().parse(text, now, { forwardDate: true })) {
       if (/^\s*(in\s+)?\d+\s*(weeks?|days?)\s*$/i.test(r.text) || !r.start.isCertain("month")) continue;
       if (details.matchYear && r.text.includes(String(details.matchYear)) && !/[a-z]/i.test(r.text.replace(/match/i, ""))) continue;
       details.start = { date: noonUtc(r.start.date()), yearGiven: r.start.isCertain("year") };
