@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Turn } from "../../src/core/turn.js";
+import { fallback } from "../../src/intents/out-of-scope.js";
 import { createTestBot, realKnowledge, type TestBot } from "../helpers/bot.js";
 import { talk } from "../helpers/talk.js";
 
@@ -51,21 +53,58 @@ describe("follow-ups", () => {
 });
 
 describe("not understood", () => {
-  it("asks one clarifying question with quick replies, and answers the choice", async () => {
-    const conversation = "clarify";
-    const asked = await talk(t.bot, conversation).user("observership letters cost timing");
-    const reply = asked?.replies[0];
-    if (reply?.text === m.clarify) {
-      expect(reply.quickReplies?.length).toBeGreaterThanOrEqual(1);
-      const choice = reply.quickReplies?.[0];
-      const chosen = await talk(t.bot, conversation).user(choice?.title ?? "", choice?.payload);
-      const id = choice?.payload.replace("clarify:", "") ?? "";
-      expect(chosen?.intent).toBe(kb.byId.get(id)?.intent);
-      expect(chosen?.replies[0]?.text).toContain(first(id));
-    } else {
-      // The classifier was confident enough to answer: then it must have answered from an entry.
-      expect(reply?.citations?.length).toBeGreaterThan(0);
-    }
+  it("asks one clarifying question with the closest entries of different intents as quick replies", () => {
+    const turn = {
+      inbound: { id: "x", channel: "test", conversation: "x", sender: "x", text: "obs something", receivedAt: new Date() },
+      text: "obs something",
+      truncated: false,
+      understanding: {
+        intent: "out_of_scope",
+        confidence: 0.25,
+        fellBack: true,
+        followUp: false,
+        facts: {},
+        details: {},
+        analysis: {
+          tokens: ["obs", "something"],
+          topics: [],
+          specialties: [],
+          emergency: false,
+          intents: [],
+          residual: ["obs", "something"],
+          nearest: new Map(),
+          entryScores: new Map([
+            ["costs-observership", 0.27],
+            ["costs-overview", 0.26],
+            ["rotation-types-observership", 0.25],
+            ["timing-observership", 0.1],
+          ]),
+        },
+      },
+      state: { topics: [], misses: 0, turns: 3, wantsCounselor: false },
+      profile: {},
+      kb,
+      now: new Date(),
+    } as const satisfies Turn;
+    const result = fallback(turn);
+    expect(result.fellBack).toBe(true);
+    expect(result.state).toEqual({ misses: 1 });
+    expect(result.replies).toEqual([
+      {
+        text: m.clarify,
+        quickReplies: [
+          { title: kb.byId.get("costs-observership")?.title, payload: "clarify:costs-observership" },
+          { title: kb.byId.get("rotation-types-observership")?.title, payload: "clarify:rotation-types-observership" },
+        ],
+      },
+    ]);
+  });
+
+  it("answers the entry the student picked from a clarifying question", async () => {
+    await talk(t.bot)
+      .user("What an observership costs", "clarify:costs-observership")
+      .expectIntent("costs")
+      .expectReply((text) => expect(text).toContain(first("costs-observership")));
   });
 
   it("offers a counselor after two misses in a row, with a quick reply", async () => {
