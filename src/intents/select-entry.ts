@@ -30,7 +30,8 @@ export function rankEntries(turn: Turn, intent: Intent): { entry: KnowledgeEntry
         const hits = topics.filter((t) => mentioned.includes(t)).length;
         score += TOPIC_MATCH * hits;
         if (topics.length > 0 && hits === 0) score -= TOPIC_MISMATCH;
-        if (topics.length === 0) score -= GENERAL_WHEN_TOPIC;
+        // One named subject favours the entries about it; several favour an overview.
+        if (topics.length === 0 && mentioned.length === 1) score -= GENERAL_WHEN_TOPIC;
       } else if (context.length > 0) {
         if (topics.some((t) => context.includes(t))) score += CONTEXT_MATCH;
       } else if (topics.length === 0) {

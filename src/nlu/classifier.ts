@@ -32,7 +32,8 @@ export interface Analysis {
 }
 
 export interface Nlu {
-  analyze(text: string): Analysis;
+  /** `context`: the subjects of the conversation so far, used when the message names none. */
+  analyze(text: string, context?: { topics: readonly string[] }): Analysis;
 }
 
 
@@ -49,6 +50,8 @@ const MONTHS = new Set(
 
 /** Share of an entry's score from its single closest question; the rest comes from all its questions together. */
 const NEAREST_WEIGHT = 0.6;
+/** Bonus per subject of the entry that the conversation was about, when the message names none. */
+const CONTEXT_BONUS = 0.05;
 /** Bonus per subject of the entry that the message names, when ranking intents. */
 const TOPIC_BONUS = 0.1;
 
@@ -128,7 +131,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   const followUpTable = phraseTable(voc.follow_up.map((p) => [true, [p]] as [true, string[]]));
 
   return {
-    analyze(text: string): Analysis {
+    analyze(text: string, context?: { topics: readonly string[] }): Analysis {
       const tokens = analyzeTokens(text);
       const topics: string[] = [];
       for (const h of topicTable.find(tokens)) if (!topics.includes(h.value)) topics.push(h.value);
@@ -143,9 +146,12 @@ export function createNlu(kb: KnowledgeBase): Nlu {
       const entryScores = blend(scores);
       // An intent is as likely as its best entry, counting the subjects the message names.
       const intentScores = new Map<Intent, number>();
+      const inherited = topics.length === 0 ? (context?.topics ?? []) : [];
       for (const [id, score] of entryScores) {
-        const hits = (topicsOf.get(id) ?? []).filter((t) => topics.includes(t)).length;
-        const ranked = score + TOPIC_BONUS * hits;
+        const own = topicsOf.get(id) ?? [];
+        const hits = own.filter((t) => topics.includes(t)).length;
+        const carried = own.filter((t) => inherited.includes(t)).length;
+        const ranked = score + TOPIC_BONUS * hits + CONTEXT_BONUS * carried;
         const intent = intentOf.get(id) as Intent;
         if (ranked > (intentScores.get(intent) ?? 0)) intentScores.set(intent, ranked);
       }

@@ -36,7 +36,7 @@ export function understand(
   payload?: string,
 ): Understanding {
   const source = payload && !payload.startsWith(PAYLOAD.clarify) && !payload.startsWith("confirm:") ? payload : text;
-  const analysis = nlu.analyze(source);
+  const analysis = nlu.analyze(source, { topics: state.topics });
   const { facts, unsure } = extractStudentFacts(source, analysis, kb.vocabulary, now);
   const details = extractDetails(source, now);
   const base = { analysis, facts, unsure, details, followUp: false, fellBack: false };
@@ -98,7 +98,7 @@ export function splitQuestions(text: string): string[] {
   const parts = text
     .split(/\?+|(?:[.;!]\s+)|(?:,|\s+(?:and|also|plus|&))\s+(?=(?:what|how|when|which|can|could|do|does|is|are|am|should|will|who|where|why|tell|any)\b)/i)
     .map((p) => p.trim())
-    .filter((p) => tokenize(p).length >= 2);
+    .filter((p) => tokenize(p).length >= 1);
   return parts.length > 1 ? parts : [text];
 }
 
