@@ -12,7 +12,7 @@ import { replayLine } from "./replay.js";
 export const EVAL_NOW = "2026-11-22T10:00:00Z";
 export const EVAL_DIR = join(PACKAGE_ROOT, "test", "eval");
 /** Turns run before timing, in their own conversations; not scored. */
-const WARMUP_TURNS = 30;
+const WARMUP_TURNS = 100;
 
 const expectation = {
   text: z.string(),

@@ -3,6 +3,7 @@ import { loadDictionary, type Dictionary } from "./dictionary.js";
 import type { Intent } from "../core/intents.js";
 import type { KnowledgeBase } from "../knowledge/loader.js";
 import { createPhraseTable, rewrite, stem, tokenize, type PhraseTable } from "./normalize.js";
+import { createNaiveBayes } from "./naive-bayes.js";
 import { createTfidfIndex } from "./tfidf.js";
 
 /**
@@ -50,6 +51,11 @@ const MONTHS = new Set(
 
 /** Share of an entry's score from its single closest question; the rest comes from all its questions together. */
 const NEAREST_WEIGHT = 0.6;
+/** Cosine at which a message counts as one of an entry's own questions, and the bonus that gives. */
+const EXACT_MATCH = 0.99;
+const EXACT_BONUS = 0.2;
+/** How much the naive Bayes posterior of an intent adds to the score of its best entry. */
+const BAYES_WEIGHT = 0.1;
 /** Bonus per subject of the entry that the conversation was about, when the message names none. */
 const CONTEXT_BONUS = 0.05;
 /** Bonus per subject of the entry that the message names, when ranking intents. */
@@ -121,13 +127,14 @@ export function createNlu(kb: KnowledgeBase): Nlu {
 
   const docs = kb.entries.flatMap((e) => [...e.examples, e.title].map((q) => ({ entryId: e.id, tokens: analyzeTokens(q) })));
   const index = createTfidfIndex(docs.map((d) => ({ label: d.entryId, features: features(d.tokens) })));
+  const intentOf = new Map(kb.entries.map((e) => [e.id, e.intent]));
+  const bayes = createNaiveBayes(docs.map((d) => ({ label: intentOf.get(d.entryId) as string, features: features(d.tokens) })));
   const blend = (r: { nearest: Map<string, number>; centroid: Map<string, number> }) => {
     const out = new Map<string, number>();
     for (const [id, n] of r.nearest) out.set(id, NEAREST_WEIGHT * n + (1 - NEAREST_WEIGHT) * (r.centroid.get(id) ?? 0));
     return out;
   };
   const topicsOf = new Map(kb.entries.map((e) => [e.id, e.topics]));
-  const intentOf = new Map(kb.entries.map((e) => [e.id, e.intent]));
   const followUpTable = phraseTable(voc.follow_up.map((p) => [true, [p]] as [true, string[]]));
 
   return {
@@ -142,7 +149,9 @@ export function createNlu(kb: KnowledgeBase): Nlu {
       for (const h of followUpTable.find(rest)) for (let i = h.start; i < h.start + h.length; i++) cue.add(i);
       const residual = rest.filter((t, i) => !stopwords.has(t) && !cue.has(i));
 
-      const scores = index.score(features(tokens));
+      const messageFeatures = features(tokens);
+      const scores = index.score(messageFeatures);
+      const posterior = bayes.posterior(messageFeatures);
       const entryScores = blend(scores);
       // An intent is as likely as its best entry, counting the subjects the message names.
       const intentScores = new Map<Intent, number>();
@@ -151,10 +160,14 @@ export function createNlu(kb: KnowledgeBase): Nlu {
         const own = topicsOf.get(id) ?? [];
         const hits = own.filter((t) => topics.includes(t)).length;
         const carried = own.filter((t) => inherited.includes(t)).length;
-        const ranked = score + TOPIC_BONUS * hits + CONTEXT_BONUS * carried;
+        // A question the knowledge base lists word for word is that entry's, whatever else it resembles.
+        const exact = (scores.nearest.get(id) ?? 0) >= EXACT_MATCH ? EXACT_BONUS : 0;
+        const ranked = score + TOPIC_BONUS * hits + CONTEXT_BONUS * carried + exact;
         const intent = intentOf.get(id) as Intent;
         if (ranked > (intentScores.get(intent) ?? 0)) intentScores.set(intent, ranked);
       }
+      // The nearest entry says what the message is about; the pooled intent model, what kind of question it is.
+      for (const [intent, score] of intentScores) intentScores.set(intent, score + BAYES_WEIGHT * (posterior.get(intent) ?? 0));
       const intents = [...intentScores]
         .map(([intent, score]) => ({ intent, score }))
         .sort((a, b) => b.score - a.score || a.intent.localeCompare(b.intent));
