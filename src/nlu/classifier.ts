@@ -1,4 +1,4 @@
-import { closest, distance } from "fastest-levenshtein";
+import { distance } from "fastest-levenshtein";
 import { loadDictionary, type Dictionary } from "./dictionary.js";
 import type { Intent } from "../core/intents.js";
 import type { KnowledgeBase } from "../knowledge/loader.js";
@@ -89,16 +89,35 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   stopwords.forEach((w) => known.add(w));
   // Never "correct" an unknown word into an emergency word: "checking" is not "choking".
   const emergencyWords = new Set(voc.emergency.flatMap((p) => tokenize(p, { phrase: true })));
-  const knownList = [...known].filter((w) => w.length >= 3 && !emergencyWords.has(w)).sort();
+  // Correction candidates bucketed by length: a word within edit distance d has a length within d.
+  const byLength = new Map<number, string[]>();
+  for (const w of [...known].filter((w) => w.length >= 3 && !emergencyWords.has(w))) {
+    const bucket = byLength.get(w.length) ?? [];
+    bucket.push(w);
+    byLength.set(w.length, bucket);
+  }
+  /** The known word closest to `t` within `limit` edits (ties: alphabetical), if any. */
+  const nearestKnown = (t: string, limit: number): string | undefined => {
+    let best: string | undefined;
+    let bestDistance = limit + 1;
+    for (let len = t.length - limit; len <= t.length + limit; len++) {
+      for (const w of byLength.get(len) ?? []) {
+        const d = distance(t, w);
+        if (d < bestDistance || (d === bestDistance && best !== undefined && w < best)) {
+          best = w;
+          bestDistance = d;
+        }
+      }
+    }
+    return bestDistance <= limit ? best : undefined;
+  };
   const corrections = new Map<string, string>();
   const correct = (t: string): string => {
     // A real English word is never "corrected": "sort" is not "port", "march" is not "match".
     if (known.has(t) || t.length < 4 || /\d/.test(t) || englishWords().has(t)) return t;
     let c = corrections.get(t);
     if (c === undefined) {
-      const best = closest(t, knownList);
-      const limit = t.length >= 9 ? 2 : 1;
-      c = best && distance(t, best) <= limit ? best : t;
+      c = nearestKnown(t, t.length >= 9 ? 2 : 1) ?? t;
       if (corrections.size < 20_000) corrections.set(t, c);
     }
     return c;
