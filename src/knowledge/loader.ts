@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
-import { LineCounter, parseDocument, isNode, type Document } from "yaml";
+import { createRequire } from "node:module";
+import type { Document, LineCounter } from "yaml";
 import type { z } from "zod";
 import { KnowledgeError, type KnowledgeProblem } from "../core/errors.js";
 import { FACTUAL_INTENTS } from "../core/intents.js";
@@ -165,6 +166,10 @@ function split(kb: KnowledgeBase | null, problems: KnowledgeProblem[]): LoadResu
 
 type Report = (file: string, line: number, message: string, severity?: "error" | "warning") => void;
 
+/** `yaml` knows where every node is; it is loaded only when a problem needs a line (start-up time). */
+let yamlLib: typeof import("yaml") | undefined;
+const yaml = () => (yamlLib ??= createRequire(import.meta.url)("yaml") as typeof import("yaml"));
+
 /** A parsed YAML text that can point at the line of any field; built only when a problem needs a line. */
 class Located {
   private located?: { doc: Document; counter: LineCounter };
@@ -176,7 +181,8 @@ class Located {
 
   private get parsed() {
     if (!this.located) {
-      const counter = new LineCounter();
+      const { LineCounter: Counter, parseDocument } = yaml();
+      const counter = new Counter();
       this.located = { doc: parseDocument(this.yamlText, { lineCounter: counter, prettyErrors: false }), counter };
     }
     return this.located;
@@ -284,7 +290,7 @@ function fieldLine(doc: Document, counter: LineCounter, path: (string | number)[
   for (let depth = path.length; depth >= 0; depth--) {
     const sub = path.slice(0, depth);
     const node = sub.length ? doc.getIn(sub, true) : doc.contents;
-    if (isNode(node) && node.range) {
+    if (yaml().isNode(node) && node.range) {
       // For a mapping key, report the key's line rather than its value's.
       const pair = sub.length ? findPairLine(doc, counter, sub) : null;
       return pair ?? counter.linePos(node.range[0]).line;
@@ -300,7 +306,7 @@ function findPairLine(doc: Document, counter: LineCounter, path: (string | numbe
     for (const item of parent.items as unknown[]) {
       if (item && typeof item === "object" && "key" in item) {
         const key = (item as { key: unknown }).key;
-        if (isNode(key) && "value" in key && (key as { value: unknown }).value === last && key.range) {
+        if (yaml().isNode(key) && "value" in key && (key as { value: unknown }).value === last && key.range) {
           return counter.linePos(key.range[0]).line;
         }
       }

@@ -144,10 +144,10 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     return tokens.filter((_, i) => !covered.has(i));
   };
 
-  const docs = kb.entries.flatMap((e) => [...e.examples, e.title].map((q) => ({ entryId: e.id, tokens: analyzeTokens(q) })));
-  const index = createTfidfIndex(docs.map((d) => ({ label: d.entryId, features: features(d.tokens) })));
+  const docs = kb.entries.flatMap((e) => [...e.examples, e.title].map((q) => ({ entryId: e.id, intent: e.intent, features: features(analyzeTokens(q)) })));
+  const index = createTfidfIndex(docs.map((d) => ({ label: d.entryId, features: d.features })));
+  const bayes = createNaiveBayes(docs.map((d) => ({ label: d.intent, features: d.features })));
   const intentOf = new Map(kb.entries.map((e) => [e.id, e.intent]));
-  const bayes = createNaiveBayes(docs.map((d) => ({ label: intentOf.get(d.entryId) as string, features: features(d.tokens) })));
   const blend = (r: { nearest: Map<string, number>; centroid: Map<string, number> }) => {
     const out = new Map<string, number>();
     for (const [id, n] of r.nearest) out.set(id, NEAREST_WEIGHT * n + (1 - NEAREST_WEIGHT) * (r.centroid.get(id) ?? 0));
