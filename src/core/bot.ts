@@ -102,13 +102,13 @@ export function createBot(options: BotOptions): Bot {
   async function runTurn(inbound: Inbound): Promise<HandleResult> {
     const unsupported = inbound.contentType === "unsupported";
     const clean = cleanInput(inbound.text, maxChars);
-    const stored = await store.saveInbound({ ...inbound, text: clean.text }, { truncated: clean.truncated });
-    if (!stored.isNew) {
+    const received = await store.receive({ ...inbound, text: clean.text }, { truncated: clean.truncated });
+    if (!received.isNew) {
       log.info({ channel: inbound.channel, messageId: inbound.id }, "duplicate message ignored");
       return { handled: false, intent: null, replies: [] };
     }
     const now = clock.now();
-    const loadedConversation = await store.load(inbound.channel, inbound.conversation, inbound.sender);
+    const loadedConversation = { state: received.state, profile: received.profile };
     const loaded = knowledge.current();
     const { messages } = loaded.kb;
     // A pending confirmation lasts one turn: answered now, or dropped.

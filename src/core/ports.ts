@@ -40,6 +40,11 @@ export interface ConversationStore {
    */
   saveInbound(inbound: Inbound, options?: { truncated?: boolean }): Promise<{ isNew: boolean }>;
   load(channel: Channel, conversation: string, sender: string): Promise<LoadedConversation>;
+  /**
+   * `saveInbound` and, for a new message, `load`, in as few round trips as the
+   * store can: the start of every turn.
+   */
+  receive(inbound: Inbound, options?: { truncated?: boolean }): Promise<{ isNew: false } | ({ isNew: true } & LoadedConversation)>;
   saveTurn(turn: TurnRecord): Promise<void>;
   history(channel: Channel, conversation: string, limit: number): Promise<StoredMessage[]>;
   /** Messages that no knowledge entry answered, newest first: what admins should write next. */

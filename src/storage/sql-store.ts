@@ -5,6 +5,11 @@ import type { SqlDriver, SqlExecutor } from "./driver.js";
 
 const CACHE_LIMIT = 10_000;
 
+/** Stores an inbound message unless its (channel, platform id) was stored before. Parameters: see inboundParams. */
+const INSERT_INBOUND = `INSERT INTO messages (channel, conversation, external_id, direction, sender, text, truncated, created_at)
+  VALUES ($1, $2, $3, 'in', $4, $5, $6, $7)
+  ON CONFLICT (channel, external_id) DO NOTHING`;
+
 /**
  * The conversation store in SQL; the same statements run on PGlite and PostgreSQL.
  * With `exclusive` (no other process writes this database) it keeps the last
@@ -20,15 +25,44 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
     cache.set(k, value);
     if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   };
+  const inboundParams = (inbound: Inbound, options: { truncated?: boolean }) => [
+    inbound.channel,
+    inbound.conversation,
+    inbound.id,
+    inbound.sender,
+    inbound.text,
+    options.truncated ?? false,
+    inbound.receivedAt,
+  ];
+  const saveInbound = async (inbound: Inbound, options: { truncated?: boolean } = {}) => {
+    const r = await db.query(INSERT_INBOUND, inboundParams(inbound, options));
+    return { isNew: r.rowCount > 0 };
+  };
+
   return {
-    async saveInbound(inbound: Inbound, options = {}) {
-      const r = await db.query(
-        `INSERT INTO messages (channel, conversation, external_id, direction, sender, text, truncated, created_at)
-         VALUES ($1, $2, $3, 'in', $4, $5, $6, $7)
-         ON CONFLICT (channel, external_id) DO NOTHING`,
-        [inbound.channel, inbound.conversation, inbound.id, inbound.sender, inbound.text, options.truncated ?? false, inbound.receivedAt],
+    saveInbound,
+
+    async receive(inbound, options = {}) {
+      const k = key(inbound.channel, inbound.conversation, inbound.sender);
+      if (cache?.has(k)) {
+        const { isNew } = await saveInbound(inbound, options);
+        return isNew ? { isNew, ...(cache.get(k) as LoadedConversation) } : { isNew };
+      }
+      // One statement: store the message and read the conversation (as it was before it).
+      const r = await db.query<{ inserted: number; state: unknown; profile: unknown }>(
+        `WITH inserted AS (${INSERT_INBOUND} RETURNING 1)
+         SELECT (SELECT count(*) FROM inserted) AS inserted,
+                (SELECT state FROM messages
+                  WHERE channel = $1 AND conversation = $2 AND state IS NOT NULL
+                  ORDER BY id DESC LIMIT 1) AS state,
+                (SELECT profile FROM students WHERE channel = $1 AND sender = $4) AS profile`,
+        inboundParams(inbound, options),
       );
-      return { isNew: r.rowCount > 0 };
+      const row = r.rows[0];
+      if (!row || Number(row.inserted) === 0) return { isNew: false };
+      const loaded = { state: parseState(row.state), profile: parseProfile(row.profile) };
+      remember(k, loaded);
+      return { isNew: true, ...loaded };
     },
 
     async load(channel, conversation, sender): Promise<LoadedConversation> {

@@ -40,6 +40,15 @@ describe.each(databaseKinds)("the conversation store on $name", ({ create }) => 
     expect(await store.history("test", "race", 50)).toHaveLength(1);
   });
 
+  it("receives a message: stores it and returns the conversation, or reports a redelivery", async () => {
+    const first = await store.receive(inbound("rcv-1", "receiver", "hello"));
+    expect(first).toMatchObject({ isNew: true, profile: {}, state: { topics: [], turns: 0 } });
+    expect(await store.receive(inbound("rcv-1", "receiver", "hello"))).toEqual({ isNew: false });
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.receive(inbound("rcv-2", "receiver", "again"))));
+    expect(results.filter((r) => r.isNew)).toHaveLength(1);
+    expect((await store.history("test", "receiver", 10)).map((m) => m.text)).toEqual(["hello", "again"]);
+  });
+
   it("starts a new student with an empty profile and default state", async () => {
     const loaded = await store.load("test", "nobody", "nobody");
     expect(loaded.profile).toEqual({});
