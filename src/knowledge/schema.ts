@@ -97,6 +97,8 @@ const eligibilityFact = z.object({
   /** False for remote routes (telehealth): no travel, housing or visa. */
   in_person: z.boolean().default(true),
   requires: z.array(z.string()).default([]),
+  /** A short warning shown with the verdict whenever the route is open ("a visa gray area for graduates"). */
+  caveat: z.string().optional(),
   note: z.string().optional(),
 });
 

@@ -37,6 +37,23 @@ describe("the console chat with piped input", () => {
   });
 });
 
+describe("a personal answer in the console, end to end", () => {
+  it("learns the student's status, then answers eligibility per route for them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rotabot-personal-"));
+    const run = await runCli(["chat"], {
+      input: "I graduated in 2023 and passed Step 1\nam I eligible for electives?\nhow much would 8 weeks of observership cost?\n",
+      env: { ROTABOT_DATA_DIR: dir },
+    });
+    rmSync(dir, { recursive: true, force: true });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Noted: Status: graduate, Graduation year: 2023, USMLE Step 1: passed.");
+    expect(run.stdout).toContain("As a 2023 graduate, here is where you stand:");
+    expect(run.stdout).toContain("- VSLO elective: not open to you (for enrolled students only)");
+    expect(run.stdout).toContain("- Third-party rotation: open to you");
+    expect(run.stdout).toMatch(/Estimated cost for 8 weeks of observership, in US dollars:\n- Program fee: .*\n- Housing for about 1\.8 months: .*\n- B1\/B2 visa fee: \$185/);
+  });
+});
+
 describe("start-up with a broken knowledge file", () => {
   it("exits non-zero naming the file and the field, without a stack trace", async () => {
     const { cpSync, writeFileSync, readFileSync } = await import("node:fs");

@@ -23,7 +23,7 @@ describe("eligibility verdicts from the knowledge base's rules", () => {
     expect(byRoute.vslo_elective).toEqual({ route: "vslo_elective", kind: "closed", reasons: ["students_only"] });
     expect(byRoute.direct_elective?.kind).toBe("closed");
     expect(byRoute.observership).toMatchObject({ kind: "conditional", reasons: expect.arrayContaining(["not_hands_on"]) });
-    expect(byRoute.externship?.kind).not.toBe("closed");
+    expect(byRoute.externship).toMatchObject({ kind: "conditional", reasons: ["step1_varies"], caveat: expect.stringMatching(/legal and visa gray area/) });
   });
 
   it("opens student electives to a final-year student", () => {
@@ -37,6 +37,7 @@ describe("eligibility verdicts from the knowledge base's rules", () => {
     expect(text.split("\n")[0]).toBe("As a 2023 graduate, here is where you stand:");
     expect(text).toContain("- VSLO elective: not open to you (for enrolled students only)");
     expect(text).toMatch(/- Observership: open to you, but .*no hands-on patient contact/);
+    expect(text).toMatch(/- Externship: open to you, but some hosts require Step 1, so check each one; hands-on work by graduates is a legal and visa gray area/);
     expect(text).toContain("Based on: eligibility-overview.");
   });
 });

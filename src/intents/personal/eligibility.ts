@@ -11,6 +11,8 @@ export interface Verdict {
   kind: VerdictKind;
   /** Why, for closed and conditional verdicts: keys of `verdict_reasons`. */
   reasons: string[];
+  /** The route's own warning, from the knowledge base, for open and conditional verdicts. */
+  caveat?: string;
 }
 
 /**
@@ -31,7 +33,7 @@ export function eligibilityVerdicts(kb: KnowledgeBase, profile: Profile): Verdic
     if (fact.step1 === "required_for_graduates" && status === "graduate" && !passed) reasons.push("step1_required_for_graduates");
     if (fact.step1 === "varies" && !passed) reasons.push("step1_varies");
     if (!fact.hands_on) reasons.push(fact.route === "telehealth" ? "disputed_usce" : "not_hands_on");
-    return { route: fact.route, kind: reasons.length > 0 ? "conditional" : "open", reasons };
+    return { route: fact.route, kind: reasons.length > 0 ? "conditional" : "open", reasons, ...(fact.caveat ? { caveat: fact.caveat } : {}) };
   });
 }
 
@@ -43,9 +45,10 @@ export function formatVerdicts(kb: KnowledgeBase, profile: Profile, now: Date): 
   const label = (r: Route) => m.route_labels[r] ?? r;
   const reason = (key: string) => (m.verdict_reasons as Record<string, string>)[key] ?? key;
   const lines = verdicts.map((v) => {
-    if (v.kind === "open") return `- ${fill(m.verdict_open, { route: label(v.route) })}`;
     if (v.kind === "closed") return `- ${fill(m.verdict_closed, { route: label(v.route), reason: v.reasons.map(reason).join("; ") })}`;
-    return `- ${fill(m.verdict_conditional, { route: label(v.route), condition: v.reasons.map(reason).join("; ") })}`;
+    const conditions = [...v.reasons.map(reason), ...(v.caveat ? [v.caveat] : [])];
+    if (conditions.length === 0) return `- ${fill(m.verdict_open, { route: label(v.route) })}`;
+    return `- ${fill(m.verdict_conditional, { route: label(v.route), condition: conditions.join("; ") })}`;
   });
   const { ids, overdue } = provenance(eligibilityFacts(kb).map((s) => s.entry), now);
   const tail = [fill(m.based_on, { entries: ids.join(", ") }), ...(overdue ? [fill(m.review_overdue, { date: overdue })] : [])];
