@@ -54,6 +54,8 @@ const NEAREST_WEIGHT = 0.6;
 /** Cosine at which a message counts as one of an entry's own questions, and the bonus that gives. */
 const EXACT_MATCH = 0.99;
 const EXACT_BONUS = 0.2;
+/** How much an intent's score depends on the share of the message's words its questions use. */
+const COVERAGE_WEIGHT = 0.3;
 /** How much the naive Bayes posterior of an intent adds to the score of its best entry. */
 const BAYES_WEIGHT = 0.1;
 /** Bonus per subject of the entry that the conversation was about, when the message names none. */
@@ -147,6 +149,13 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   const docs = kb.entries.flatMap((e) => [...e.examples, e.title].map((q) => ({ entryId: e.id, intent: e.intent, features: features(analyzeTokens(q)) })));
   const index = createTfidfIndex(docs.map((d) => ({ label: d.entryId, features: d.features })));
   const bayes = createNaiveBayes(docs.map((d) => ({ label: d.intent, features: d.features })));
+  // The word stems each intent's questions use, to see how much of a message an intent can account for.
+  const wordsOf = new Map<Intent, Set<string>>();
+  for (const d of docs) {
+    const set = wordsOf.get(d.intent) ?? new Set<string>();
+    for (const k of d.features.keys()) if (!k.includes("_")) set.add(k);
+    wordsOf.set(d.intent, set);
+  }
   const intentOf = new Map(kb.entries.map((e) => [e.id, e.intent]));
   const blend = (r: { nearest: Map<string, number>; centroid: Map<string, number> }) => {
     const out = new Map<string, number>();
@@ -185,8 +194,14 @@ export function createNlu(kb: KnowledgeBase): Nlu {
         const intent = intentOf.get(id) as Intent;
         if (ranked > (intentScores.get(intent) ?? 0)) intentScores.set(intent, ranked);
       }
-      // The nearest entry says what the message is about; the pooled intent model, what kind of question it is.
-      for (const [intent, score] of intentScores) intentScores.set(intent, score + BAYES_WEIGHT * (posterior.get(intent) ?? 0));
+      // The nearest entry says what the message is about; the pooled intent model, what kind of question it is;
+      // and an intent whose questions never use most of the message's words is a poor fit for it.
+      const words = [...messageFeatures.keys()].filter((k) => !k.includes("_"));
+      for (const [intent, score] of intentScores) {
+        const vocabulary = wordsOf.get(intent);
+        const coverage = words.length > 0 && vocabulary ? words.filter((w) => vocabulary.has(w)).length / words.length : 1;
+        intentScores.set(intent, (score + BAYES_WEIGHT * (posterior.get(intent) ?? 0)) * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage));
+      }
       const intents = [...intentScores]
         .map(([intent, score]) => ({ intent, score }))
         .sort((a, b) => b.score - a.score || a.intent.localeCompare(b.intent));
