@@ -67,9 +67,12 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   const voc = kb.vocabulary;
   const synonyms = createPhraseTable(Object.entries(voc.synonyms).map(([from, to]) => [from, tokenize(to, { phrase: true })] as [string, string[]]));
   const normalizeTokens = (tokens: string[]) => rewrite(tokens, synonyms);
-  const phraseTable = <V>(groups: [V, string[]][]): PhraseTable<V> =>
-    createPhraseTable(groups.flatMap(([value, phrases]) => phrases.map((p) => [normalizeTokens(tokenize(p, { phrase: true })).join(" "), value] as [string, V])));
-  const topicTable = phraseTable(Object.entries(voc.topics));
+  const phraseTable = <V>(groups: [V, string[]][], stemmed = false): PhraseTable<V> =>
+    createPhraseTable(
+      groups.flatMap(([value, phrases]) => phrases.map((p) => [normalizeTokens(tokenize(p, { phrase: true })).join(" "), value] as [string, V])),
+      { stemmed },
+    );
+  const topicTable = phraseTable(Object.entries(voc.topics), true);
   const specialtyTable = phraseTable(Object.entries(voc.specialties));
   const emergencyTable = phraseTable(voc.emergency.map((p) => [true, [p]] as [true, string[]]));
   const stopwords = new Set(voc.stopwords.flatMap((w) => tokenize(w)));

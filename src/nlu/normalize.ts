@@ -49,10 +49,15 @@ export interface PhraseTable<V> {
   find(tokens: readonly string[]): { start: number; length: number; value: V }[];
 }
 
-export function createPhraseTable<V>(entries: Iterable<[phrase: string, value: V]>): PhraseTable<V> {
+/**
+ * `stemmed`: phrases and messages are compared by word stem, so "background
+ * check" also finds "background checks".
+ */
+export function createPhraseTable<V>(entries: Iterable<[phrase: string, value: V]>, options: { stemmed?: boolean } = {}): PhraseTable<V> {
+  const norm = options.stemmed ? stem : (t: string) => t;
   const byFirst = new Map<string, { tokens: string[]; value: V }[]>();
   for (const [phrase, value] of entries) {
-    const tokens = tokenize(phrase, { phrase: true });
+    const tokens = tokenize(phrase, { phrase: true }).map(norm);
     const first = tokens[0];
     if (first === undefined) continue;
     const list = byFirst.get(first) ?? [];
@@ -61,7 +66,8 @@ export function createPhraseTable<V>(entries: Iterable<[phrase: string, value: V
   }
   for (const list of byFirst.values()) list.sort((a, b) => b.tokens.length - a.tokens.length);
   return {
-    find(tokens) {
+    find(raw) {
+      const tokens = options.stemmed ? raw.map(norm) : raw;
       const hits: { start: number; length: number; value: V }[] = [];
       for (let i = 0; i < tokens.length; ) {
         const candidates = byFirst.get(tokens[i] as string);
