@@ -32,6 +32,20 @@ const AFTER_IM_MEANS_I_AM = new Set(
  * "I'm"; `phrase: true` (vocabulary entries) keeps every "im" as written.
  */
 export function tokenize(text: string, options: { phrase?: boolean } = {}): string[] {
+  // One message is tokenized several times per turn (classification, profile, details): remember the last few.
+  const key = options.phrase ? `\u0001${text}` : text;
+  const cached = tokenCache.get(key);
+  if (cached) return [...cached];
+  const tokens = tokenizeUncached(text, options);
+  if (tokenCache.size >= TOKEN_CACHE_LIMIT) tokenCache.delete(tokenCache.keys().next().value as string);
+  tokenCache.set(key, tokens);
+  return [...tokens];
+}
+
+const TOKEN_CACHE_LIMIT = 512;
+const tokenCache = new Map<string, string[]>();
+
+function tokenizeUncached(text: string, options: { phrase?: boolean }): string[] {
   let s = text.normalize("NFKC").toLowerCase().replace(/[’‘`´]/g, "'");
   for (const [re, to] of CONTRACTIONS) s = s.replace(re, to);
   const tokens = s.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
