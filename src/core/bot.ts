@@ -154,7 +154,7 @@ export function createBot(options: BotOptions): Bot {
       profileChanged: outcome.profile !== loadedConversation.profile,
       at: clock.now(),
     });
-    log.debug({ channel: inbound.channel, conversation: inbound.conversation, intent, confidence: outcome.confidence }, "turn done");
+    log.debug({ channel: inbound.channel, conversation: inbound.conversation, intent, confidence: outcome.confidence, fellBack: result.fellBack ?? false }, "turn done");
     return { handled: true, intent, replies: result.replies };
   }
 

@@ -52,7 +52,10 @@ export interface TurnResult {
   state?: Partial<ConversationState>;
   /** Merged into the student's profile by the shell (a confirmed guess). */
   profile?: Partial<Profile>;
-  /** The student asked for a human; the shell records it. */
+  /**
+   * The student should be handed to a counselor. The lead workflow will act on
+   * it; until it exists, the wish is kept in the conversation state (wantsCounselor).
+   */
   handoff?: { reason: "asked" | "repeated_misses" };
   /** The student asked to erase their data. */
   forget?: boolean;
