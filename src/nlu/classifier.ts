@@ -38,6 +38,13 @@ export interface Nlu {
 }
 
 
+/** The tokens that none of the phrase matches `hits` covers. */
+function uncovered(tokens: readonly string[], hits: readonly { start: number; length: number }[]): string[] {
+  const covered = new Set<number>();
+  for (const h of hits) for (let i = h.start; i < h.start + h.length; i++) covered.add(i);
+  return tokens.filter((_, i) => !covered.has(i));
+}
+
 let english: Dictionary | undefined;
 /** The English dictionary, loaded on first need (most messages have no unknown word). */
 function englishWords(): Dictionary {
@@ -142,12 +149,6 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   };
 
   const analyzeTokens = (text: string) => normalizeTokens(tokenize(text).map(correct));
-  /** The tokens left when the subjects are taken out. */
-  const withoutTopics = (tokens: string[]) => {
-    const covered = new Set<number>();
-    for (const h of topicTable.find(tokens)) for (let i = h.start; i < h.start + h.length; i++) covered.add(i);
-    return tokens.filter((_, i) => !covered.has(i));
-  };
 
   const docs = kb.entries.flatMap((e) => [...e.examples, e.title].map((q) => ({ entryId: e.id, intent: e.intent, features: features(analyzeTokens(q)) })));
   const index = createTfidfIndex(docs.map((d) => ({ label: d.entryId, features: d.features })));
@@ -171,14 +172,13 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   return {
     analyze(text: string, context?: { topics: readonly string[] }): Analysis {
       const tokens = analyzeTokens(text);
-      const topics: string[] = [];
-      for (const h of topicTable.find(tokens)) if (!topics.includes(h.value)) topics.push(h.value);
+      const topicHits = topicTable.find(tokens);
+      const topics = [...new Set(topicHits.map((h) => h.value))];
       const specialties = specialtyTable.find(tokens).map((h) => ({ key: h.value, start: h.start }));
       const emergency = emergencyTable.find(tokens).length > 0;
-      const rest = withoutTopics(tokens);
-      const cue = new Set<number>();
-      for (const h of followUpTable.find(rest)) for (let i = h.start; i < h.start + h.length; i++) cue.add(i);
-      const residual = rest.filter((t, i) => !stopwords.has(t) && !cue.has(i));
+      // What is left once the subjects and the follow-up words ("and", "what about") are taken out.
+      const rest = uncovered(tokens, topicHits);
+      const residual = uncovered(rest, followUpTable.find(rest)).filter((t) => !stopwords.has(t));
 
       const messageFeatures = features(tokens);
       const scores = index.score(messageFeatures);
