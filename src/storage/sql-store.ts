@@ -11,6 +11,21 @@ const INSERT_INBOUND = `INSERT INTO messages (channel, conversation, external_id
   ON CONFLICT (channel, external_id) DO NOTHING`;
 
 /**
+ * The conversation's state (from its newest reply) and the student's profile,
+ * as two columns; `$1` is the channel, `$2` the conversation, `sender` the
+ * parameter holding the student's id.
+ */
+const conversationColumns = (sender: string) => `(SELECT state FROM messages
+     WHERE channel = $1 AND conversation = $2 AND state IS NOT NULL
+     ORDER BY id DESC LIMIT 1) AS state,
+   (SELECT profile FROM students WHERE channel = $1 AND sender = ${sender}) AS profile`;
+
+const toLoaded = (row: { state: unknown; profile: unknown } | undefined): LoadedConversation => ({
+  state: parseState(row?.state),
+  profile: parseProfile(row?.profile),
+});
+
+/**
  * The conversation store in SQL; the same statements run on PGlite and PostgreSQL.
  * With `exclusive` (no other process writes this database) it keeps the last
  * state and profile of recent conversations in memory, written through on every
@@ -51,33 +66,23 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
       // One statement: store the message and read the conversation (as it was before it).
       const r = await db.query<{ inserted: number; state: unknown; profile: unknown }>(
         `WITH inserted AS (${INSERT_INBOUND} RETURNING 1)
-         SELECT (SELECT count(*) FROM inserted) AS inserted,
-                (SELECT state FROM messages
-                  WHERE channel = $1 AND conversation = $2 AND state IS NOT NULL
-                  ORDER BY id DESC LIMIT 1) AS state,
-                (SELECT profile FROM students WHERE channel = $1 AND sender = $4) AS profile`,
+         SELECT (SELECT count(*) FROM inserted) AS inserted, ${conversationColumns("$4")}`,
         inboundParams(inbound, options),
       );
       const row = r.rows[0];
       if (!row || Number(row.inserted) === 0) return { isNew: false };
-      const loaded = { state: parseState(row.state), profile: parseProfile(row.profile) };
+      const loaded = toLoaded(row);
       remember(k, loaded);
       return { isNew: true, ...loaded };
     },
 
     async load(channel, conversation, sender): Promise<LoadedConversation> {
-      const hit = cache?.get(key(channel, conversation, sender));
+      const k = key(channel, conversation, sender);
+      const hit = cache?.get(k);
       if (hit) return hit;
-      const r = await db.query<{ state: unknown; profile: unknown }>(
-        `SELECT (SELECT state FROM messages
-                  WHERE channel = $1 AND conversation = $2 AND state IS NOT NULL
-                  ORDER BY id DESC LIMIT 1) AS state,
-                (SELECT profile FROM students WHERE channel = $1 AND sender = $3) AS profile`,
-        [channel, conversation, sender],
-      );
-      const row = r.rows[0];
-      const loaded = { state: parseState(row?.state), profile: parseProfile(row?.profile) };
-      remember(key(channel, conversation, sender), loaded);
+      const r = await db.query<{ state: unknown; profile: unknown }>(`SELECT ${conversationColumns("$3")}`, [channel, conversation, sender]);
+      const loaded = toLoaded(r.rows[0]);
+      remember(k, loaded);
       return loaded;
     },
 
