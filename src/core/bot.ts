@@ -1,5 +1,6 @@
 import { defaultHandlers } from "../intents/handlers.js";
 import { formatValue, profileLines } from "../intents/profile.js";
+import type { Messages } from "../knowledge/schema.js";
 import { fill } from "../knowledge/template.js";
 import type { Logger } from "../logger.js";
 import { silentLogger } from "../logger.js";
@@ -80,23 +81,11 @@ export function createBot(options: BotOptions): Bot {
           : { ...result, replies: prependText(result.replies, note) };
       }
     }
-    if (understanding.unsure && !result.forget) {
-      const { field, value } = understanding.unsure;
-      const label = (m.profile_labels as Record<string, string>)[field] ?? field;
-      result = {
-        ...result,
-        replies: appendReply(result.replies, {
-          text: fill(m.confirm, { fact: `${label}: ${formatValue(value, field)}` }),
-          quickReplies: [
-            { title: m.confirm_yes, payload: PAYLOAD.confirmYes },
-            { title: m.confirm_no, payload: PAYLOAD.confirmNo },
-          ],
-        }),
-        state: { ...result.state, pending: { field, value } },
-      };
-    }
+    if (understanding.unsure && !result.forget) result = askToConfirm(result, understanding.unsure, m);
     const nextProfile = result.profile ? { ...merged, ...result.profile } : merged;
-    return { intent: understanding.intent, confidence: understanding.confidence, result, state: { ...state, ...result.state }, profile: nextProfile };
+    // A pending confirmation lasts one turn: only the question asked now is waiting for an answer.
+    const nextState = { ...state, ...result.state, pending: result.state?.pending };
+    return { intent: understanding.intent, confidence: understanding.confidence, result, state: nextState, profile: nextProfile };
   }
 
   async function runTurn(inbound: Inbound): Promise<HandleResult> {
@@ -108,33 +97,30 @@ export function createBot(options: BotOptions): Bot {
       return { handled: false, intent: null, replies: [] };
     }
     const now = clock.now();
-    const loadedConversation = { state: received.state, profile: received.profile };
     const loaded = knowledge.current();
     const { messages } = loaded.kb;
-    // A pending confirmation lasts one turn: answered now, or dropped.
-    const state: ConversationState = { ...loadedConversation.state, pending: undefined };
-    const pending = loadedConversation.state.pending;
+    /** A turn that answers with a fixed message; any pending confirmation is dropped. */
+    const fixed = (text: string): Outcome => ({
+      intent: "out_of_scope",
+      confidence: 0,
+      result: { replies: [{ text }] },
+      state: { ...received.state, pending: undefined },
+      profile: received.profile,
+    });
 
     let outcome: Outcome;
     try {
       if (unsupported || (!clean.text && !inbound.payload)) {
-        outcome = {
-          intent: "out_of_scope",
-          confidence: 0,
-          result: { replies: [{ text: unsupported ? messages.unreadable : messages.empty_message }] },
-          state,
-          profile: loadedConversation.profile,
-        };
+        outcome = fixed(unsupported ? messages.unreadable : messages.empty_message);
       } else {
-        outcome = runQuestions(inbound, clean.text, { ...state, pending }, loadedConversation.profile, loaded, now);
-        outcome.state = { ...outcome.state, pending: outcome.result.state?.pending };
+        outcome = runQuestions(inbound, clean.text, received.state, received.profile, loaded, now);
       }
       if (clean.truncated) {
         outcome.result = { ...outcome.result, replies: prependText(outcome.result.replies, fill(messages.too_long, { limit: maxChars })) };
       }
     } catch (err) {
       log.error({ err, channel: inbound.channel, conversation: inbound.conversation, messageId: inbound.id }, "turn failed");
-      outcome = { intent: "out_of_scope", confidence: 0, result: { replies: [{ text: messages.error }] }, state, profile: loadedConversation.profile };
+      outcome = fixed(messages.error);
     }
 
     const { intent, result } = outcome;
@@ -149,9 +135,9 @@ export function createBot(options: BotOptions): Bot {
       confidence: outcome.confidence,
       fellBack: result.fellBack ?? false,
       replies: result.replies,
-      state: { ...outcome.state, turns: loadedConversation.state.turns + 1 },
+      state: { ...outcome.state, turns: received.state.turns + 1 },
       profile: outcome.profile,
-      profileChanged: outcome.profile !== loadedConversation.profile,
+      profileChanged: outcome.profile !== received.profile,
       at: clock.now(),
     });
     log.debug({ channel: inbound.channel, conversation: inbound.conversation, intent, confidence: outcome.confidence, fellBack: result.fellBack ?? false }, "turn done");
@@ -197,7 +183,8 @@ export function createBot(options: BotOptions): Bot {
     const outcomes: Outcome[] = [];
     for (const [i, part] of questions.entries()) {
       const own = understandPart(part, current.state);
-      const understanding = i === 0 ? { ...withContext(own), facts: whole.facts, unsure: whole.unsure } : withContext(own);
+      // Facts stated anywhere count once, with the first answer; a guess is confirmed after the last one.
+      const understanding = i === 0 ? { ...withContext(own), facts: whole.facts } : withContext(own);
       const o = answer(inbound, part, understanding, current.state, current.profile, loaded, now);
       outcomes.push(o);
       current = { state: o.state, profile: o.profile };
@@ -209,21 +196,39 @@ export function createBot(options: BotOptions): Bot {
     const replies = unique.flatMap((o) => o.result.replies);
     const first = unique[0] as Outcome;
     const last = unique.at(-1) as Outcome;
+    let result: TurnResult = {
+      replies: [{ text: replies.map((r) => r.text).join("\n\n"), citations: replies.flatMap((r) => r.citations ?? []), quickReplies: replies.at(-1)?.quickReplies }],
+      handoff: unique.find((o) => o.result.handoff)?.result.handoff,
+    };
+    if (whole.unsure) result = askToConfirm(result, whole.unsure, kb.messages);
     return {
       intent: first.intent,
       confidence: Math.min(...unique.map((o) => o.confidence)),
-      result: {
-        replies: [{ text: replies.map((r) => r.text).join("\n\n"), citations: replies.flatMap((r) => r.citations ?? []), quickReplies: replies.at(-1)?.quickReplies }],
-        state: last.result.state,
-        handoff: unique.find((o) => o.result.handoff)?.result.handoff,
-      },
-      state: last.state,
+      result,
+      state: { ...last.state, pending: result.state?.pending },
       profile: last.profile,
     };
   }
 
   return {
     handle: (inbound) => queue.run(`${inbound.channel}:${inbound.conversation}`, () => runTurn(inbound)),
+  };
+}
+
+/** Ends the reply with "Did I get that right: …?" and Yes/No quick replies, and remembers what waits for the answer. */
+function askToConfirm(result: TurnResult, unsure: { field: string; value: string }, m: Messages): TurnResult {
+  const { field, value } = unsure;
+  const label = (m.profile_labels as Record<string, string>)[field] ?? field;
+  return {
+    ...result,
+    replies: appendReply(result.replies, {
+      text: fill(m.confirm, { fact: `${label}: ${formatValue(value, field)}` }),
+      quickReplies: [
+        { title: m.confirm_yes, payload: PAYLOAD.confirmYes },
+        { title: m.confirm_no, payload: PAYLOAD.confirmNo },
+      ],
+    }),
+    state: { ...result.state, pending: { field, value } },
   };
 }
 

@@ -149,6 +149,19 @@ describe("the student profile", () => {
       .expectReply(/Target start: June 2027/);
   });
 
+  it("keeps a confirmation asked in a message with several questions until it is answered", async () => {
+    await talk(t.bot)
+      .user("I want to start in June, how much does an observership cost and how early should I apply?")
+      .expectReply((text, result) => {
+        expect(text).toContain(m.confirm.replace("{fact}", "Target start: June 2027"));
+        expect(result.replies.at(-1)?.quickReplies?.map((q) => q.payload)).toEqual(["confirm:yes", "confirm:no"]);
+      })
+      .user("yes")
+      .expectReply((text) => expect(text).toBe(m.confirmed))
+      .user("/profile")
+      .expectReply(/Target start: June 2027/);
+  });
+
   it("takes corrections in plain words", async () => {
     await talk(t.bot)
       .user("I graduated in 2021")
