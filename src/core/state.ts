@@ -23,6 +23,11 @@ export const profileSchema = z
   .catchall(z.unknown());
 
 export type Profile = z.infer<typeof profileSchema>;
+
+/** Whether the student still needs a US visitor visa: yes unless they said they hold one or need none. */
+export function needsVisa(profile: Profile): boolean {
+  return profile.visa !== "has_b1b2" && profile.visa !== "us_citizen_or_resident";
+}
 export type ProfileKey = Exclude<keyof Profile, number>;
 
 /** The conversation's short-term memory: what we were talking about. */

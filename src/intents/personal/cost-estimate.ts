@@ -1,4 +1,4 @@
-import type { Profile } from "../../core/state.js";
+import { needsVisa, type Profile } from "../../core/state.js";
 import type { KnowledgeBase, KnowledgeEntry } from "../../knowledge/loader.js";
 import type { CostFact, Route } from "../../knowledge/schema.js";
 import { costFacts, durationFacts, eligibilityFacts, provenance } from "./facts.js";
@@ -67,8 +67,7 @@ export function estimateCost(kb: KnowledgeBase, route: Route, weeks: number, pro
   const months = Math.round((weeks / WEEKS_PER_MONTH) * 10) / 10;
   const programFee = span(program.map((s) => scale(s.fact, weeks)));
   const housing = housingFacts.length ? { ...span(housingFacts.map((s) => scale(s.fact, weeks))), months } : undefined;
-  const needsVisa = profile.visa !== "has_b1b2" && profile.visa !== "us_citizen_or_resident";
-  const visaFee = needsVisa && visaFacts.length ? span(visaFacts.map((s) => scale(s.fact, weeks))) : undefined;
+  const visaFee = needsVisa(profile) && visaFacts.length ? span(visaFacts.map((s) => scale(s.fact, weeks))) : undefined;
   const used = [...program, ...housingFacts, ...(visaFee ? visaFacts : [])].map((s) => s.entry);
   return {
     route,

@@ -1,3 +1,4 @@
+import { needsVisa } from "../../core/state.js";
 import type { Turn } from "../../core/turn.js";
 import type { KnowledgeEntry } from "../../knowledge/loader.js";
 import type { Route } from "../../knowledge/schema.js";
@@ -58,8 +59,9 @@ export function personalBlock(turn: Turn, entry: KnowledgeEntry): { before?: str
   if (entry.personalize.includes("timeline")) {
     const start = details.start?.date ?? (profile.target_start ? new Date(`${profile.target_start}-01T12:00:00Z`) : undefined);
     const route = routeOf(turn, entry);
-    const timeline = start && route ? planTimeline(kb, { route, start, needsVisa: profile.visa !== "has_b1b2" && profile.visa !== "us_citizen_or_resident", matchYear: details.matchYear }) : null;
-    if (timeline) before.push(formatTimeline(kb, timeline, now, profile.visa === "has_b1b2" || profile.visa === "us_citizen_or_resident"));
+    const visa = needsVisa(profile);
+    const timeline = start && route ? planTimeline(kb, { route, start, needsVisa: visa, matchYear: details.matchYear }) : null;
+    if (timeline) before.push(formatTimeline(kb, timeline, now, !visa));
     else if (personal || start) after.push(m.timeline_need_start);
   }
   return { before: before.length ? before.join("\n\n") : undefined, after: after.length ? after.join("\n\n") : undefined };
