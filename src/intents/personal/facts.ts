@@ -25,14 +25,29 @@ function collect<F>(kb: KnowledgeBase, pick: (e: KnowledgeEntry) => F[] | undefi
   return [...seen.values()].map(({ fact, entry }) => ({ fact, entry }));
 }
 
-export const costFacts = (kb: KnowledgeBase) =>
-  collect<CostFact>(kb, (e) => e.facts?.costs, (f) => `${f.route}|${f.kind}|${f.unit}|${f.min}|${f.max}`);
-export const leadTimeFacts = (kb: KnowledgeBase) =>
-  collect<LeadTimeFact>(kb, (e) => e.facts?.lead_times, (f) => `${f.route}|${f.min_months}|${f.max_months}|${f.recommended_months}`);
-export const durationFacts = (kb: KnowledgeBase) =>
-  collect<DurationFact>(kb, (e) => e.facts?.durations, (f) => `${f.route}|${f.min_weeks}|${f.max_weeks}|${f.typical_weeks}`);
-export const eligibilityFacts = (kb: KnowledgeBase) =>
-  collect<EligibilityFact>(kb, (e) => e.facts?.eligibility, (f) => f.route);
+/** Collected once per knowledge base (a reload brings a new one), not on every turn. */
+function perKnowledgeBase<F>(build: (kb: KnowledgeBase) => Sourced<F>[]): (kb: KnowledgeBase) => Sourced<F>[] {
+  const cache = new WeakMap<KnowledgeBase, Sourced<F>[]>();
+  return (kb) => {
+    let facts = cache.get(kb);
+    if (!facts) {
+      facts = build(kb);
+      cache.set(kb, facts);
+    }
+    return facts;
+  };
+}
+
+export const costFacts = perKnowledgeBase((kb) =>
+  collect<CostFact>(kb, (e) => e.facts?.costs, (f) => `${f.route}|${f.kind}|${f.unit}|${f.min}|${f.max}`),
+);
+export const leadTimeFacts = perKnowledgeBase((kb) =>
+  collect<LeadTimeFact>(kb, (e) => e.facts?.lead_times, (f) => `${f.route}|${f.min_months}|${f.max_months}|${f.recommended_months}`),
+);
+export const durationFacts = perKnowledgeBase((kb) =>
+  collect<DurationFact>(kb, (e) => e.facts?.durations, (f) => `${f.route}|${f.min_weeks}|${f.max_weeks}|${f.typical_weeks}`),
+);
+export const eligibilityFacts = perKnowledgeBase((kb) => collect<EligibilityFact>(kb, (e) => e.facts?.eligibility, (f) => f.route));
 
 /** The entries a computed answer used, and the earliest review date among them that has passed. */
 export function provenance(entries: Iterable<KnowledgeEntry>, now: Date): { ids: string[]; overdue?: string } {
