@@ -41,6 +41,24 @@ program
   });
 
 program
+  .command("serve")
+  .description("run the webhook server (PORT) for the configured channels: Telegram, WhatsApp; /healthz, /readyz, /metrics")
+  .action(async () => {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel ?? "info");
+    const { startServer } = await import("./serve.js");
+    const server = await startServer(config, { logger });
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        logger.info({ signal }, "shutting down: finishing requests and turns in flight");
+        void server.close().finally(resolve);
+      };
+      process.once("SIGTERM", () => stop("SIGTERM"));
+      process.once("SIGINT", () => stop("SIGINT"));
+    });
+  });
+
+program
   .command("replay")
   .description('read JSON lines {"conversation","text"} on stdin, write one JSON line per input line (throwaway in-memory store)')
   .action(async () => {

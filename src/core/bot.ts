@@ -11,7 +11,7 @@ import type { Intent } from "./intents.js";
 import type { KnowledgeSource, LoadedKnowledge } from "./knowledge-source.js";
 import { createKeyedQueue } from "./keyed-queue.js";
 import type { Inbound, Reply } from "./model.js";
-import type { ConversationStore } from "./ports.js";
+import type { ConversationStore, LoadedConversation } from "./ports.js";
 import { createRouter } from "./router.js";
 import type { ConversationState, Profile } from "./state.js";
 import type { IntentHandler, Turn, TurnResult, Understanding } from "./turn.js";
@@ -42,6 +42,13 @@ export interface Bot {
    * database fails (the channel should then ask for redelivery).
    */
   handle(inbound: Inbound): Promise<HandleResult>;
+  /**
+   * Runs the turn of a message already stored by `InboxStore.accept` (the
+   * messenger channels): the replies go to the outbox in the transaction that
+   * saves the turn and marks the message done. `limited` answers with the
+   * rate-limit notice instead of a turn. Throws only when the database fails.
+   */
+  process(inbound: Inbound, options?: { truncated?: boolean; limited?: boolean }): Promise<HandleResult>;
 }
 
 interface Outcome {
@@ -88,14 +95,30 @@ export function createBot(options: BotOptions): Bot {
     return { intent: understanding.intent, confidence: understanding.confidence, result, state: nextState, profile: nextProfile };
   }
 
-  async function runTurn(inbound: Inbound): Promise<HandleResult> {
-    const unsupported = inbound.contentType === "unsupported";
+  /** The console and replay: store the message and run its turn at once. */
+  async function receiveAndRun(inbound: Inbound): Promise<HandleResult> {
     const clean = cleanInput(inbound.text, maxChars);
     const received = await store.receive({ ...inbound, text: clean.text }, { truncated: clean.truncated });
     if (!received.isNew) {
       log.info({ channel: inbound.channel, messageId: inbound.id }, "duplicate message ignored");
       return { handled: false, intent: null, replies: [] };
     }
+    return runTurn({ ...inbound, text: clean.text }, received, { truncated: clean.truncated, deliver: false });
+  }
+
+  /** The messenger channels: the message waits in the inbox, already cleaned. */
+  async function processStored(inbound: Inbound, options: { truncated?: boolean; limited?: boolean }): Promise<HandleResult> {
+    const loaded = await store.load(inbound.channel, inbound.conversation, inbound.sender);
+    return runTurn(inbound, loaded, { truncated: options.truncated ?? false, limited: options.limited, deliver: true });
+  }
+
+  async function runTurn(
+    inbound: Inbound,
+    received: LoadedConversation,
+    how: { truncated: boolean; limited?: boolean; deliver: boolean },
+  ): Promise<HandleResult> {
+    const unsupported = inbound.contentType === "unsupported";
+    const clean = { text: inbound.text, truncated: how.truncated };
     const now = clock.now();
     const loaded = knowledge.current();
     const { messages } = loaded.kb;
@@ -110,7 +133,9 @@ export function createBot(options: BotOptions): Bot {
 
     let outcome: Outcome;
     try {
-      if (unsupported || (!clean.text && !inbound.payload)) {
+      if (how.limited) {
+        outcome = fixed(messages.rate_limited);
+      } else if (unsupported || (!clean.text && !inbound.payload)) {
         outcome = fixed(unsupported ? messages.unreadable : messages.empty_message);
       } else {
         outcome = runQuestions(inbound, clean.text, received.state, received.profile, loaded, now);
@@ -125,7 +150,8 @@ export function createBot(options: BotOptions): Bot {
 
     const { intent, result } = outcome;
     if (result.forget) {
-      await store.forget(inbound.channel, inbound.sender);
+      const confirm = how.deliver ? { conversation: inbound.conversation, key: `reply:${inbound.channel}:${inbound.id}`, replies: result.replies } : undefined;
+      await store.forget(inbound.channel, inbound.sender, confirm);
       log.info({ channel: inbound.channel, conversation: inbound.conversation }, "student data erased on request");
       return { handled: true, intent, replies: result.replies };
     }
@@ -139,6 +165,7 @@ export function createBot(options: BotOptions): Bot {
       profile: outcome.profile,
       profileChanged: outcome.profile !== received.profile,
       at: clock.now(),
+      deliver: how.deliver,
     });
     log.debug({ channel: inbound.channel, conversation: inbound.conversation, intent, confidence: outcome.confidence, fellBack: result.fellBack ?? false }, "turn done");
     return { handled: true, intent, replies: result.replies };
@@ -211,7 +238,8 @@ export function createBot(options: BotOptions): Bot {
   }
 
   return {
-    handle: (inbound) => queue.run(`${inbound.channel}:${inbound.conversation}`, () => runTurn(inbound)),
+    handle: (inbound) => queue.run(`${inbound.channel}:${inbound.conversation}`, () => receiveAndRun(inbound)),
+    process: (inbound, options = {}) => queue.run(`${inbound.channel}:${inbound.conversation}`, () => processStored(inbound, options)),
   };
 }
 

@@ -47,3 +47,19 @@ export class StorageError extends RotabotError {
     super("E_STORAGE", message, options);
   }
 }
+
+/**
+ * A platform API refused or failed a call. `permanent` means retrying cannot
+ * help (the student blocked the bot, the reply window closed, a bad request);
+ * otherwise the call is retried, not before `retryAfterMs` when the platform
+ * said so.
+ */
+export class ChannelApiError extends RotabotError {
+  constructor(
+    message: string,
+    readonly details: { status?: number; retryAfterMs?: number; permanent: boolean; reason?: string },
+    options?: { cause?: unknown },
+  ) {
+    super("E_CHANNEL_API", message, options);
+  }
+}

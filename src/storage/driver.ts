@@ -21,5 +21,12 @@ export interface SqlDriver extends SqlExecutor {
   readonly kind: "pglite" | "postgres";
   /** Runs `fn` in one transaction; a throw rolls it back and is rethrown. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Takes the named lock if nobody holds it, and returns its release; null when
+   * it is held (by this or another process). A lock dies with its holder: on
+   * PostgreSQL it is a session advisory lock on a connection of its own, so a
+   * killed process frees it at once; PGlite has one process by construction.
+   */
+  tryLock(key: string): Promise<(() => Promise<void>) | null>;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
-import type { ConversationStore } from "../core/ports.js";
+import type { ConversationStore, InboxStore } from "../core/ports.js";
 import type { SqlDriver } from "./driver.js";
 import { migrate } from "./migrate.js";
+import { createSqlInbox } from "./sql-inbox.js";
 import { createSqlStore } from "./sql-store.js";
 
 export type StorageTarget = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir?: string };
@@ -8,6 +9,7 @@ export type StorageTarget = { kind: "postgres"; url: string } | { kind: "pglite"
 export interface Storage {
   driver: SqlDriver;
   store: ConversationStore;
+  inbox: InboxStore;
   close(): Promise<void>;
 }
 
@@ -26,5 +28,10 @@ export async function openStorage(target: StorageTarget): Promise<Storage> {
   }
   // An embedded database belongs to this process alone (see the lock in pglite-driver),
   // so the store may keep conversations in memory between turns.
-  return { driver, store: createSqlStore(driver, { exclusive: target.kind === "pglite" }), close: () => driver.close() };
+  return {
+    driver,
+    store: createSqlStore(driver, { exclusive: target.kind === "pglite" }),
+    inbox: createSqlInbox(driver),
+    close: () => driver.close(),
+  };
 }

@@ -20,15 +20,21 @@ function statementName(sql: string): string {
 }
 
 /** PostgreSQL through a `pg` pool. */
-export function createPgDriver(options: { connectionString: string; max?: number }): SqlDriver {
-  const pool = new pg.Pool({
+export function createPgDriver(options: { connectionString: string; max?: number; maxLocks?: number }): SqlDriver {
+  const settings = {
     connectionString: options.connectionString,
-    max: options.max ?? 10,
     types: typeParsers,
-    connectionTimeoutMillis: 5_000,
-  });
+    // An outage must fail fast (the webhook answers 503 and the platform redelivers), not hang.
+    connectionTimeoutMillis: 3_000,
+    query_timeout: 10_000,
+  };
+  const pool = new pg.Pool({ ...settings, max: options.max ?? 10 });
+  // Conversation locks hold a connection each while a turn runs; they get their
+  // own pool so that a slow platform never starves the queries.
+  const lockPool = new pg.Pool({ ...settings, max: options.maxLocks ?? 16 });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on("error", () => {});
+  lockPool.on("error", () => {});
   const wrap = (q: pg.Pool | pg.PoolClient): SqlExecutor => ({
     async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
       // Named statements are parsed and planned once per connection, then reused.
@@ -58,6 +64,32 @@ export function createPgDriver(options: { connectionString: string; max?: number
         client.release();
       }
     },
-    close: () => pool.end(),
+    async tryLock(key) {
+      const client = await lockPool.connect();
+      let ok = false;
+      try {
+        const r = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key]);
+        ok = r.rows[0]?.ok === true;
+      } catch (err) {
+        client.release(true);
+        throw err;
+      }
+      if (!ok) {
+        client.release();
+        return null;
+      }
+      return async () => {
+        try {
+          await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);
+          client.release();
+        } catch {
+          // The connection is gone, and the lock with it: never reuse that client.
+          client.release(true);
+        }
+      };
+    },
+    async close() {
+      await Promise.all([pool.end(), lockPool.end()]);
+    },
   };
 }

@@ -48,6 +48,8 @@ export async function createPgliteDriver(options: { dataDir?: string; loadDataDi
     },
   });
   const root = wrap(db);
+  // One process owns the directory (the lock file), so in-process locks are all the locks there are.
+  const held = new Set<string>();
   let closed = false;
   return {
     kind: "pglite",
@@ -55,6 +57,13 @@ export async function createPgliteDriver(options: { dataDir?: string; loadDataDi
     query: root.query,
     exec: root.exec,
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    async tryLock(key) {
+      if (held.has(key)) return null;
+      held.add(key);
+      return async () => {
+        held.delete(key);
+      };
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -1,4 +1,4 @@
-import type { Channel, Inbound } from "../core/model.js";
+import type { Channel, Inbound, Reply } from "../core/model.js";
 import type { ConversationStore, LoadedConversation, StoredMessage, TurnRecord } from "../core/ports.js";
 import { parseProfile, parseState } from "../core/state.js";
 import type { SqlDriver, SqlExecutor } from "./driver.js";
@@ -19,6 +19,14 @@ const conversationColumns = (sender: string) => `(SELECT state FROM messages
      WHERE channel = $1 AND conversation = $2 AND state IS NOT NULL
      ORDER BY id DESC LIMIT 1) AS state,
    (SELECT profile FROM students WHERE channel = $1 AND sender = ${sender}) AS profile`;
+
+/** Puts a reply in the outbox; a second write with the same key is a no-op. */
+const enqueue = (ex: SqlExecutor, dedupeKey: string, channel: string, conversation: string, reply: Reply) =>
+  ex.query(
+    `INSERT INTO outbox (dedupe_key, channel, conversation, payload) VALUES ($1, $2, $3, $4::jsonb)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+    [dedupeKey, channel, conversation, JSON.stringify({ kind: "reply", reply })],
+  );
 
 const toLoaded = (row: { state: unknown; profile: unknown } | undefined): LoadedConversation => ({
   state: parseState(row?.state),
@@ -97,18 +105,26 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
            VALUES ${values.join(", ")}`,
           [inbound.channel, inbound.conversation, inbound.id, t.intent, t.confidence, t.fellBack, t.at, JSON.stringify(t.state), ...rows],
         );
-      if (!t.profileChanged) {
+      if (!t.profileChanged && !t.deliver) {
         await insertReplies(db);
       } else {
         await db.transaction(async (tx) => {
           await insertReplies(tx);
-          await tx.query(
-            `INSERT INTO students (channel, sender, profile, updated_at)
-             VALUES ($1, $2, $3::jsonb, $4)
-             ON CONFLICT (channel, sender)
-             DO UPDATE SET profile = EXCLUDED.profile, updated_at = EXCLUDED.updated_at`,
-            [inbound.channel, inbound.sender, JSON.stringify(t.profile), t.at],
-          );
+          if (t.profileChanged) {
+            await tx.query(
+              `INSERT INTO students (channel, sender, profile, updated_at)
+               VALUES ($1, $2, $3::jsonb, $4)
+               ON CONFLICT (channel, sender)
+               DO UPDATE SET profile = EXCLUDED.profile, updated_at = EXCLUDED.updated_at`,
+              [inbound.channel, inbound.sender, JSON.stringify(t.profile), t.at],
+            );
+          }
+          if (t.deliver) {
+            await tx.query("UPDATE messages SET status = 'done' WHERE channel = $1 AND external_id = $2", [inbound.channel, inbound.id]);
+            for (const [i, reply] of t.replies.entries()) {
+              await enqueue(tx, `reply:${inbound.channel}:${inbound.id}:${i}`, inbound.channel, inbound.conversation, reply);
+            }
+          }
         });
       }
       remember(key(inbound.channel, inbound.conversation, inbound.sender), { state: t.state, profile: t.profile });
@@ -141,13 +157,18 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
       return r.rows.map((m) => ({ text: m.text, channel: m.channel, createdAt: new Date(m.created_at) }));
     },
 
-    async forget(channel: Channel, sender: string) {
+    async forget(channel: Channel, sender: string, confirm) {
       // A private chat's id is the student's own id: drop it whole, replies included.
       // In group chats only the student's own messages are theirs to erase.
       cache?.clear();
       await db.transaction(async (tx) => {
         await tx.query("DELETE FROM messages WHERE channel = $1 AND (sender = $2 OR conversation = $2)", [channel, sender]);
         await tx.query("DELETE FROM students WHERE channel = $1 AND sender = $2", [channel, sender]);
+        await tx.query("DELETE FROM dead_letters WHERE channel = $1 AND sender = $2", [channel, sender]);
+        await tx.query("DELETE FROM outbox WHERE channel = $1 AND conversation = $2", [channel, sender]);
+        for (const [i, reply] of (confirm?.replies ?? []).entries()) {
+          await enqueue(tx, `${confirm?.key}:${i}`, channel, confirm?.conversation ?? sender, reply);
+        }
       });
     },
 

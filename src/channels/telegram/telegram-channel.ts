@@ -1,0 +1,171 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { autoRetry } from "@grammyjs/auto-retry";
+import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
+import { apiThrottler } from "@grammyjs/transformer-throttler";
+import { Api, Bot, GrammyError, HttpError, webhookCallback } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import { ChannelApiError } from "../../core/errors.js";
+import type { Intake } from "../../core/intake.js";
+import type { Reply } from "../../core/model.js";
+import type { ChannelSender } from "../../core/ports.js";
+import { silentLogger, type Logger } from "../../logger.js";
+import { mapUpdate } from "./map-update.js";
+import { renderTelegram } from "./render.js";
+
+export interface TelegramSettings {
+  token: string;
+  mode: "webhook" | "polling";
+  /** Required in webhook mode: Telegram sends it back in X-Telegram-Bot-Api-Secret-Token. */
+  webhookSecret?: string;
+  /** Where Telegram should post updates (webhook mode). */
+  webhookUrl?: string;
+  /** The Bot API base URL; a local fake in tests. */
+  apiRoot: string;
+  /** Skips getMe (tests). */
+  botInfo?: UserFromGetMe;
+  /** Long-polling timeout in seconds (tests use 1). */
+  pollTimeoutSeconds?: number;
+  /** Throttler limits; the defaults are Telegram's (1 message/s per chat, 30/s overall). */
+  perChatMinMs?: number;
+}
+
+export interface TelegramChannel {
+  sender: ChannelSender;
+  /** The webhook handler (POST /telegram/webhook); in polling mode it answers 404. */
+  webhook(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Checks the token (getMe), then registers the webhook or starts long polling. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const ALLOWED_UPDATES = ["message", "callback_query"] as const;
+
+/**
+ * Telegram through grammY. Inbound updates, from the webhook or from long
+ * polling, are only stored (through the intake) inside grammY's middleware;
+ * the inbox worker answers later through `sender`. Outbound calls go through
+ * the throttler (per chat and global limits) and auto-retry (429 retry_after,
+ * 5xx, network errors), then fail over to the outbox's own backoff.
+ */
+export function createTelegramChannel(settings: TelegramSettings, intake: Intake, logger: Logger = silentLogger): TelegramChannel {
+  const client = { apiRoot: settings.apiRoot };
+  const bot = new Bot(settings.token, { client, botInfo: settings.botInfo });
+  bot.api.config.use(
+    apiThrottler(settings.perChatMinMs !== undefined ? { out: { maxConcurrent: 1, minTime: settings.perChatMinMs } } : {}),
+  );
+  // Installed last, so it runs first: a retried call queues through the throttler again.
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 30 }));
+  // Typing actions and callback answers bypass the per-chat queue: they must not delay the reply itself.
+  const quickApi = new Api(settings.token, client);
+  let runner: RunnerHandle | undefined;
+  const polling = settings.mode === "polling";
+
+  if (polling) bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+  bot.use(async (ctx) => {
+    const mapped = mapUpdate(ctx.update, ctx.me);
+    const store = async () => {
+      if (mapped.kind === "message") await intake.accept(mapped.inbound, mapped.seq);
+      else if (mapped.kind === "dead") {
+        await intake.deadLetter({ channel: "telegram", externalId: mapped.externalId, sender: mapped.sender, reason: mapped.reason, body: JSON.stringify(ctx.update) });
+        logger.warn({ channel: "telegram", updateId: ctx.update.update_id, reason: mapped.reason }, "update kept as a dead letter");
+      }
+    };
+    // A webhook answers 503 on a database failure and Telegram redelivers; a poller has
+    // already fetched the update, so it holds it and retries until it is stored.
+    if (polling) await retryUntilStored(store, logger);
+    else await store();
+    const queryId = mapped.kind !== "dead" ? mapped.callbackQueryId : undefined;
+    if (queryId) void quickApi.answerCallbackQuery(queryId).catch(() => {});
+  });
+
+  const handleWebhook = polling
+    ? undefined
+    : webhookCallback(bot, "http", { secretToken: settings.webhookSecret, onTimeout: "throw", timeoutMilliseconds: 5_000 });
+
+  const sender: ChannelSender = {
+    channel: "telegram",
+    async send(conversation: string, reply: Reply) {
+      for (const message of renderTelegram(reply)) {
+        try {
+          await bot.api.sendMessage(conversation, message.text, {
+            parse_mode: message.parse_mode,
+            reply_markup: message.reply_markup,
+            link_preview_options: { is_disabled: true },
+          });
+        } catch (err) {
+          throw toChannelError(err);
+        }
+      }
+    },
+    typing(conversation: string) {
+      void quickApi.sendChatAction(conversation, "typing").catch(() => {});
+    },
+  };
+
+  return {
+    sender,
+    async webhook(req, res) {
+      if (!handleWebhook) {
+        res.writeHead(404).end();
+        return;
+      }
+      await handleWebhook(req, res);
+    },
+    async start() {
+      try {
+        await bot.init();
+      } catch (err) {
+        throw new ChannelApiError(`Telegram refused TELEGRAM_BOT_TOKEN or could not be reached: ${describe(err)}`, { permanent: true }, { cause: err });
+      }
+      if (polling) {
+        // getUpdates does not work while a webhook is set, and the runner does not remove it.
+        await bot.api.deleteWebhook();
+        runner = run(bot, {
+          runner: { fetch: { timeout: settings.pollTimeoutSeconds ?? 30, allowed_updates: [...ALLOWED_UPDATES] }, silent: true, maxRetryTime: Number.POSITIVE_INFINITY },
+          // Updates fetched but not yet stored are at risk in a crash: keep that window small.
+          sink: { concurrency: 100 },
+        });
+        void runner.task()?.catch((err: unknown) => logger.error({ channel: "telegram", err: describe(err) }, "long polling stopped"));
+        logger.info({ channel: "telegram", mode: "polling" }, "telegram channel started");
+      } else {
+        await bot.api.setWebhook(settings.webhookUrl as string, { secret_token: settings.webhookSecret, allowed_updates: [...ALLOWED_UPDATES] });
+        logger.info({ channel: "telegram", mode: "webhook" }, "telegram webhook registered");
+      }
+    },
+    async stop() {
+      if (runner?.isRunning()) await runner.stop();
+    },
+  };
+}
+
+async function retryUntilStored(store: () => Promise<void>, logger: Logger): Promise<void> {
+  for (let delay = 250; ; delay = Math.min(delay * 2, 10_000)) {
+    try {
+      await store();
+      return;
+    } catch (err) {
+      logger.warn({ channel: "telegram", err: describe(err), retryInMs: delay }, "could not store a polled update; retrying");
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+/** Maps grammY's errors to what the outbox needs to know: retry (when) or give up. */
+export function toChannelError(err: unknown): ChannelApiError {
+  if (err instanceof GrammyError) {
+    const retryAfter = err.parameters.retry_after;
+    const status = err.error_code;
+    if (status === 429) return new ChannelApiError(`Telegram: ${err.description}`, { status, retryAfterMs: (retryAfter ?? 1) * 1000, permanent: false });
+    if (status === 403) return new ChannelApiError(`Telegram: ${err.description}`, { status, permanent: true, reason: "unreachable: the student blocked the bot or left the chat" });
+    if (status >= 400 && status < 500) return new ChannelApiError(`Telegram: ${err.description}`, { status, permanent: true, reason: `rejected: ${err.description}` });
+    return new ChannelApiError(`Telegram: ${err.description}`, { status, permanent: false });
+  }
+  if (err instanceof HttpError) return new ChannelApiError(`Telegram unreachable: ${err.message.replace(/bot\d+:[\w-]+/g, "bot<token>")}`, { permanent: false });
+  return new ChannelApiError(`Telegram call failed: ${describe(err)}`, { permanent: false });
+}
+
+/** An error as one line without the bot token (it is part of every API URL). */
+function describe(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/bot\d+:[\w-]+/g, "bot<token>").slice(0, 300);
+}

@@ -1,0 +1,89 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { Inbound } from "../../core/model.js";
+
+/** True when `header` is `sha256=` + the HMAC-SHA256 of the raw body with the app secret. */
+export function validSignature(raw: Buffer, header: string | undefined, appSecret: string): boolean {
+  if (!header?.startsWith("sha256=")) return false;
+  const given = Buffer.from(header.slice(7), "utf8");
+  const expected = Buffer.from(createHmac("sha256", appSecret).update(raw).digest("hex"), "utf8");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Compares two secrets in constant time. */
+export function sameSecret(a: string | undefined | null, b: string): boolean {
+  if (a == null) return false;
+  const x = Buffer.from(a, "utf8");
+  const y = Buffer.from(b, "utf8");
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** What one webhook POST holds, in order. */
+export type WhatsAppEvent =
+  | { kind: "message"; inbound: Inbound; seq: number }
+  | { kind: "status"; messageId: string; status: string; recipient?: string; error?: string; at: Date }
+  | { kind: "dead"; externalId: string; sender?: string; reason: string; body: string };
+
+const UNSUPPORTED = new Set(["image", "audio", "video", "sticker", "document", "location", "contacts", "unsupported", "order", "system"]);
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json | undefined => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
+
+/**
+ * Reads every message and status of a Cloud API webhook body, across all
+ * entries and changes. Anything of an unexpected shape becomes a dead letter
+ * instead of an error: the platform must not redeliver it forever.
+ */
+export function parseWebhook(body: unknown): WhatsAppEvent[] {
+  const events: WhatsAppEvent[] = [];
+  const root = obj(body);
+  if (!root || root.object !== "whatsapp_business_account") {
+    return [{ kind: "dead", externalId: `body:${Date.now()}:${Math.random().toString(36).slice(2)}`, reason: "not a WhatsApp Business Account event", body: JSON.stringify(body ?? null).slice(0, 20_000) }];
+  }
+  for (const entry of arr(root.entry)) {
+    for (const change of arr(obj(entry)?.changes)) {
+      const value = obj(obj(change)?.value);
+      if (!value) continue;
+      for (const m of arr(value.messages)) events.push(mapMessage(obj(m) ?? {}));
+      for (const s of arr(value.statuses)) {
+        const st = obj(s) ?? {};
+        const messageId = str(st.id);
+        const status = str(st.status);
+        if (!messageId || !status) continue;
+        const error = arr(st.errors).map((e) => str(obj(e)?.title) ?? str(obj(e)?.code)).filter(Boolean).join("; ");
+        events.push({ kind: "status", messageId, status, recipient: str(st.recipient_id), error: error || undefined, at: timestamp(st.timestamp) });
+      }
+    }
+  }
+  return events;
+}
+
+function mapMessage(m: Json): WhatsAppEvent {
+  const id = str(m.id);
+  const from = str(m.from);
+  const type = str(m.type) ?? "unknown";
+  if (!id || !from) return { kind: "dead", externalId: id ?? `nomsg:${Date.now()}:${Math.random().toString(36).slice(2)}`, sender: from, reason: "message without id or sender", body: JSON.stringify(m).slice(0, 20_000) };
+  const base = { id, channel: "whatsapp" as const, conversation: from, sender: from, receivedAt: timestamp(m.timestamp) };
+  const seq = Number(str(m.timestamp) ?? 0) || 0;
+  const interactive = obj(m.interactive);
+  const reply = obj(interactive?.button_reply) ?? obj(interactive?.list_reply);
+  if (type === "text") return { kind: "message", seq, inbound: { ...base, text: str(obj(m.text)?.body) ?? "" } };
+  if (type === "interactive" && reply) {
+    return { kind: "message", seq, inbound: { ...base, text: str(reply.title) ?? "", payload: str(reply.id) } };
+  }
+  if (type === "button") {
+    const button = obj(m.button);
+    return { kind: "message", seq, inbound: { ...base, text: str(button?.text) ?? "", payload: str(button?.payload) } };
+  }
+  if (UNSUPPORTED.has(type)) {
+    const caption = str(obj(m[type])?.caption);
+    return { kind: "message", seq, inbound: caption ? { ...base, text: caption } : { ...base, text: "", contentType: "unsupported" } };
+  }
+  return { kind: "dead", externalId: id, sender: from, reason: `unsupported message type: ${type.slice(0, 40)}`, body: JSON.stringify(m).slice(0, 20_000) };
+}
+
+function timestamp(v: unknown): Date {
+  const seconds = Number(str(v));
+  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : new Date();
+}

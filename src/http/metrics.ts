@@ -1,0 +1,72 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { WorkerObserver } from "../core/inbox-worker.js";
+import type { InboxStore } from "../core/ports.js";
+
+export interface Metrics {
+  registry: Registry;
+  observer: WorkerObserver;
+  /** One webhook request answered: its channel, status and how long the ack took. */
+  webhook(channel: string, status: number, seconds: number): void;
+}
+
+/**
+ * Prometheus metrics: turns and their latency, deliveries, errors, webhook
+ * acks, and the inbox, outbox and dead-letter depths per channel (read from
+ * the database on each scrape, so every process reports the shared truth).
+ */
+export function createMetrics(inbox: InboxStore): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "rotabot_process_" });
+  const turns = new Counter({ name: "rotabot_turns_total", help: "Messages processed, by channel and outcome", labelNames: ["channel", "outcome"], registers: [registry] });
+  const turnSeconds = new Histogram({
+    name: "rotabot_turn_duration_seconds",
+    help: "Time to process one message (understand, answer, save), by channel",
+    labelNames: ["channel"],
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const deliveries = new Counter({ name: "rotabot_deliveries_total", help: "Outbox sends, by channel and outcome", labelNames: ["channel", "outcome"], registers: [registry] });
+  const errors = new Counter({ name: "rotabot_errors_total", help: "Errors, by channel and where they happened", labelNames: ["channel", "where"], registers: [registry] });
+  const requests = new Counter({ name: "rotabot_webhook_requests_total", help: "Webhook requests, by channel and HTTP status", labelNames: ["channel", "status"], registers: [registry] });
+  const ackSeconds = new Histogram({
+    name: "rotabot_webhook_ack_seconds",
+    help: "Time from request to answer of a webhook, by channel",
+    labelNames: ["channel"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  new Gauge({
+    name: "rotabot_queue_depth",
+    help: "Pending inbox messages, undelivered outbox items and dead letters, by channel",
+    labelNames: ["channel", "queue"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      try {
+        for (const d of await inbox.depths()) {
+          this.set({ channel: d.channel, queue: "inbox" }, d.inbox);
+          this.set({ channel: d.channel, queue: "outbox" }, d.outbox);
+          this.set({ channel: d.channel, queue: "dead" }, d.dead);
+        }
+      } catch {
+        errors.inc({ channel: "all", where: "metrics" });
+      }
+    },
+  });
+  return {
+    registry,
+    observer: {
+      turn(channel, seconds, outcome) {
+        turns.inc({ channel, outcome });
+        turnSeconds.observe({ channel }, seconds);
+      },
+      delivery: (channel, outcome) => deliveries.inc({ channel, outcome }),
+      error: (channel, where) => errors.inc({ channel, where }),
+    },
+    webhook(channel, status, seconds) {
+      requests.inc({ channel, status: String(status) });
+      ackSeconds.observe({ channel }, seconds);
+      if (status >= 500) errors.inc({ channel, where: "webhook" });
+    },
+  };
+}

@@ -1,0 +1,179 @@
+import type { Channel, Inbound } from "../core/model.js";
+import type { InboxStore, OutboxItem, OutboxPayload, PendingMessage } from "../core/ports.js";
+import type { SqlDriver } from "./driver.js";
+
+/** How far back the rate limit counts a student's messages. */
+export const RATE_WINDOW_SECONDS = 60;
+
+interface PendingRow {
+  channel: Channel;
+  conversation: string;
+  external_id: string;
+  sender: string;
+  text: string;
+  truncated: boolean;
+  payload: string | null;
+  content_type: string | null;
+  created_at: Date;
+  attempts: number;
+  recent: number;
+}
+
+interface OutboxRow {
+  id: number;
+  dedupe_key: string;
+  channel: Channel;
+  conversation: string;
+  payload: OutboxPayload;
+  attempts: number;
+  next_attempt_at: Date;
+}
+
+/** The inbox and outbox in SQL; the same statements run on PGlite and PostgreSQL. */
+export function createSqlInbox(db: SqlDriver): InboxStore {
+  return {
+    async accept(inbound: Inbound, options = {}) {
+      const r = await db.query(
+        `INSERT INTO messages (channel, conversation, external_id, direction, sender, text, truncated, created_at,
+                               status, payload, content_type, seq)
+         VALUES ($1, $2, $3, 'in', $4, $5, $6, $7, 'pending', $8, $9, $10)
+         ON CONFLICT (channel, external_id) DO NOTHING`,
+        [
+          inbound.channel,
+          inbound.conversation,
+          inbound.id,
+          inbound.sender,
+          inbound.text,
+          options.truncated ?? false,
+          inbound.receivedAt,
+          inbound.payload ?? null,
+          inbound.contentType ?? null,
+          options.seq ?? null,
+        ],
+      );
+      return { isNew: r.rowCount > 0 };
+    },
+
+    async deadLetter({ channel, externalId, sender, reason, body }) {
+      await db.query(
+        `INSERT INTO dead_letters (channel, external_id, sender, reason, body) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (channel, external_id) DO NOTHING`,
+        [channel, externalId, sender ?? null, reason, body],
+      );
+    },
+
+    async recordStatus({ channel, messageId, status, recipient, error, at }) {
+      await db.query(
+        `INSERT INTO delivery_statuses (channel, message_id, status, recipient, error, at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (channel, message_id, status) DO NOTHING`,
+        [channel, messageId, status, recipient ?? null, error ?? null, at],
+      );
+    },
+
+    async pending(channel, conversation, limit): Promise<PendingMessage[]> {
+      // `recent` counts this student's messages in the minute before each one, the
+      // pending one included, whatever their status: the rate limit of that moment.
+      const r = await db.query<PendingRow>(
+        `SELECT m.channel, m.conversation, m.external_id, m.sender, m.text, m.truncated, m.payload, m.content_type, m.created_at, m.attempts,
+                (SELECT count(*) FROM messages p
+                  WHERE p.channel = m.channel AND p.conversation = m.conversation AND p.direction = 'in'
+                    AND p.id <= m.id AND p.created_at > m.created_at - make_interval(secs => ${RATE_WINDOW_SECONDS})) AS recent
+           FROM messages m
+          WHERE m.channel = $1 AND m.conversation = $2 AND m.status = 'pending'
+          ORDER BY m.seq NULLS LAST, m.id
+          LIMIT $3`,
+        [channel, conversation, limit],
+      );
+      return r.rows.map((row) => ({
+        inbound: {
+          id: row.external_id,
+          channel: row.channel,
+          conversation: row.conversation,
+          sender: row.sender,
+          text: row.text,
+          payload: row.payload ?? undefined,
+          contentType: row.content_type === "unsupported" ? "unsupported" : undefined,
+          receivedAt: new Date(row.created_at),
+        },
+        truncated: row.truncated,
+        attempts: row.attempts,
+        recentCount: Number(row.recent),
+      }));
+    },
+
+    async waiting(now, limit) {
+      const r = await db.query<{ channel: Channel; conversation: string }>(
+        `(SELECT DISTINCT channel, conversation FROM messages WHERE status = 'pending' LIMIT $2)
+         UNION
+         (SELECT DISTINCT channel, conversation FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 LIMIT $2)`,
+        [now, limit],
+      );
+      return r.rows;
+    },
+
+    async markFailed(channel, externalId, error, dead) {
+      await db.query(
+        `UPDATE messages SET attempts = attempts + 1, error = $3, status = CASE WHEN $4::boolean THEN 'dead' ELSE status END
+          WHERE channel = $1 AND external_id = $2`,
+        [channel, externalId, error.slice(0, 500), dead],
+      );
+    },
+
+    async markSkipped(channel, externalId, reason) {
+      await db.query("UPDATE messages SET status = 'done', error = $3 WHERE channel = $1 AND external_id = $2", [channel, externalId, reason]);
+    },
+
+    async lastInboundAt(channel, conversation) {
+      const r = await db.query<{ at: Date | null }>(
+        "SELECT max(created_at) AS at FROM messages WHERE channel = $1 AND conversation = $2 AND direction = 'in'",
+        [channel, conversation],
+      );
+      const at = r.rows[0]?.at;
+      return at ? new Date(at) : null;
+    },
+
+    async undelivered(channel, conversation, limit): Promise<OutboxItem[]> {
+      const r = await db.query<OutboxRow>(
+        `SELECT id, dedupe_key, channel, conversation, payload, attempts, next_attempt_at FROM outbox
+          WHERE channel = $1 AND conversation = $2 AND status = 'pending'
+          ORDER BY id LIMIT $3`,
+        [channel, conversation, limit],
+      );
+      return r.rows.map((row) => ({
+        id: Number(row.id),
+        key: row.dedupe_key,
+        channel: row.channel,
+        conversation: row.conversation,
+        payload: row.payload,
+        attempts: row.attempts,
+        nextAttemptAt: new Date(row.next_attempt_at),
+      }));
+    },
+
+    async markSent(id, at) {
+      await db.query("UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1 WHERE id = $1", [id, at]);
+    },
+
+    async markRetry(id, error, next) {
+      await db.query("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1", [id, error.slice(0, 500), next]);
+    },
+
+    async markUndeliverable(id, error) {
+      await db.query("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $2 WHERE id = $1", [id, error.slice(0, 500)]);
+    },
+
+    async depths() {
+      const r = await db.query<{ channel: string; inbox: number; outbox: number; dead: number }>(
+        `SELECT channel, sum(inbox) AS inbox, sum(outbox) AS outbox, sum(dead) AS dead FROM (
+           SELECT channel, count(*) AS inbox, 0 AS outbox, 0 AS dead FROM messages WHERE status = 'pending' GROUP BY channel
+           UNION ALL SELECT channel, 0, count(*), 0 FROM outbox WHERE status = 'pending' GROUP BY channel
+           UNION ALL SELECT channel, 0, 0, count(*) FROM dead_letters GROUP BY channel
+           UNION ALL SELECT channel, 0, 0, count(*) FROM messages WHERE status = 'dead' GROUP BY channel
+         ) AS d GROUP BY channel ORDER BY channel`,
+      );
+      return r.rows.map((row) => ({ channel: row.channel, inbox: Number(row.inbox), outbox: Number(row.outbox), dead: Number(row.dead) }));
+    },
+
+    tryLock: (key) => db.tryLock(key),
+  };
+}
