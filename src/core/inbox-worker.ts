@@ -24,6 +24,11 @@ export interface WorkerOptions {
   sweepMs?: number;
   /** Processing attempts before a message becomes a dead letter. */
   maxAttempts?: number;
+  /**
+   * How long a woken conversation waits before it is drained, so that messages
+   * arriving together (or reversed) are all pending and taken in platform order.
+   */
+  settleMs?: number;
   /** Messages per student per minute that get an answer; the next one gets a notice. */
   rateLimitPerMinute?: number;
   observer?: WorkerObserver;
@@ -72,14 +77,22 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
     return { channel: key.slice(0, i) as Channel, conversation: key.slice(i + 1) };
   };
 
+  const settleMs = options.settleMs ?? 25;
+  const settling = new Set<ReturnType<typeof setTimeout>>();
+
   function notify(channel: Channel, conversation: string) {
     if (stopping || !senders.has(channel)) return;
     const key = keyOf(channel, conversation);
     if (running.has(key)) again.add(key);
     else if (!scheduled.has(key)) {
       scheduled.add(key);
-      queued.push(key);
-      pump();
+      const t = setTimeout(() => {
+        settling.delete(t);
+        if (stopping) return;
+        queued.push(key);
+        pump();
+      }, settleMs);
+      settling.add(t);
     }
   }
 
@@ -98,7 +111,7 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
           running.delete(key);
           if (again.delete(key)) notify(channel, conversation);
           pump();
-          if (running.size === 0 && queued.length === 0) {
+          if (running.size === 0 && queued.length === 0 && settling.size === 0) {
             for (const w of idleWaiters) w();
             idleWaiters = [];
           }
@@ -209,12 +222,14 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
     async stop() {
       stopping = true;
       clearInterval(timer);
+      for (const t of settling) clearTimeout(t);
+      settling.clear();
       queued.length = 0;
       scheduled.clear();
       if (running.size > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
     },
     idle() {
-      if (running.size === 0 && queued.length === 0) return Promise.resolve();
+      if (running.size === 0 && queued.length === 0 && settling.size === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
   };

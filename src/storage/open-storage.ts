@@ -4,7 +4,8 @@ import { migrate } from "./migrate.js";
 import { createSqlInbox } from "./sql-inbox.js";
 import { createSqlStore } from "./sql-store.js";
 
-export type StorageTarget = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir?: string };
+/** Where the data lives; `loadDataDir` starts an in-memory PGlite from a snapshot (tests). */
+export type StorageTarget = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir?: string; loadDataDir?: Blob };
 
 export interface Storage {
   driver: SqlDriver;
@@ -19,7 +20,7 @@ export async function openStorage(target: StorageTarget): Promise<Storage> {
   const driver =
     target.kind === "postgres"
       ? (await import("./pg-driver.js")).createPgDriver({ connectionString: target.url })
-      : await (await import("./pglite-driver.js")).createPgliteDriver({ dataDir: target.dataDir });
+      : await (await import("./pglite-driver.js")).createPgliteDriver({ dataDir: target.dataDir, loadDataDir: target.loadDataDir });
   try {
     await migrate(driver);
   } catch (err) {

@@ -24,19 +24,30 @@ export const postgresUrl = process.env.DATABASE_URL || undefined;
 
 /** A fresh, migrated database on the PostgreSQL server, dropped on dispose. */
 export async function createPostgresTestDatabase(): Promise<TestDatabase> {
-  if (!postgresUrl) throw new Error("DATABASE_URL is not set");
-  const name = `rotabot_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = createPgDriver({ connectionString: postgresUrl, max: 1 });
-  await admin.exec(`CREATE DATABASE ${name}`);
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  const driver = createPgDriver({ connectionString: url.toString(), max: 4 });
+  const { url, drop } = await createPostgresTestUrl();
+  const driver = createPgDriver({ connectionString: url, max: 4 });
   await migrate(driver);
   return {
     name: "postgres",
     driver,
     async dispose() {
       await driver.close();
+      await drop();
+    },
+  };
+}
+
+/** A fresh, empty database on the PostgreSQL server (for a process that migrates it itself), and its drop. */
+export async function createPostgresTestUrl(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!postgresUrl) throw new Error("DATABASE_URL is not set");
+  const name = `rotabot_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = createPgDriver({ connectionString: postgresUrl, max: 1 });
+  await admin.exec(`CREATE DATABASE ${name}`);
+  const url = new URL(postgresUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
       await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.close();
     },

@@ -2,12 +2,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
 import { apiThrottler } from "@grammyjs/transformer-throttler";
-import { Api, Bot, GrammyError, HttpError, webhookCallback } from "grammy";
-import type { UserFromGetMe } from "grammy/types";
+import { createHash } from "node:crypto";
+import { Api, Bot, GrammyError, HttpError } from "grammy";
+import type { Update, UserFromGetMe } from "grammy/types";
 import { ChannelApiError } from "../../core/errors.js";
 import type { Intake } from "../../core/intake.js";
 import type { Reply } from "../../core/model.js";
 import type { ChannelSender } from "../../core/ports.js";
+import { BodyTooLargeError, header, readRawBody, sameSecret } from "../../http/request.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import { mapUpdate } from "./map-update.js";
 import { renderTelegram } from "./render.js";
@@ -51,10 +53,17 @@ export function createTelegramChannel(settings: TelegramSettings, intake: Intake
   const client = { apiRoot: settings.apiRoot };
   const bot = new Bot(settings.token, { client, botInfo: settings.botInfo });
   bot.api.config.use(
-    apiThrottler(settings.perChatMinMs !== undefined ? { out: { maxConcurrent: 1, minTime: settings.perChatMinMs } } : {}),
+    apiThrottler({
+      // Telegram's 30 messages/s is a sliding window; the default refill-per-second reservoir
+      // lets about 35 through in some windows, a 34 ms gap keeps every window under 30.
+      global: { reservoir: 30, reservoirRefreshAmount: 30, reservoirRefreshInterval: 1000, minTime: 34 },
+      out: { maxConcurrent: 1, minTime: settings.perChatMinMs ?? 1000 },
+    }),
   );
   // Installed last, so it runs first: a retried call queues through the throttler again.
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 30 }));
+  // It only waits out 429s; 5xx and network errors go back to the outbox, whose backoff
+  // is persisted and does not hold the conversation (auto-retry would retry those for hours).
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30, rethrowHttpErrors: true, rethrowInternalServerErrors: true }));
   // Typing actions and callback answers bypass the per-chat queue: they must not delay the reply itself.
   const quickApi = new Api(settings.token, client);
   let runner: RunnerHandle | undefined;
@@ -78,9 +87,39 @@ export function createTelegramChannel(settings: TelegramSettings, intake: Intake
     if (queryId) void quickApi.answerCallbackQuery(queryId).catch(() => {});
   });
 
-  const handleWebhook = polling
-    ? undefined
-    : webhookCallback(bot, "http", { secretToken: settings.webhookSecret, onTimeout: "throw", timeoutMilliseconds: 5_000 });
+  /**
+   * The webhook, in place of grammY's webhookCallback: the same constant-time
+   * secret check, but a body that is not an update becomes a dead letter with
+   * a 200 (Telegram would redeliver it forever) rather than an error.
+   */
+  async function handleWebhook(req: IncomingMessage, res: ServerResponse) {
+    if (!sameSecret(header(req, "x-telegram-bot-api-secret-token"), settings.webhookSecret ?? "")) {
+      res.writeHead(401, { "content-type": "text/plain" }).end("secret token is wrong");
+      return;
+    }
+    let raw: Buffer;
+    try {
+      raw = await readRawBody(req);
+    } catch (err) {
+      res.writeHead(err instanceof BodyTooLargeError ? 413 : 400).end();
+      return;
+    }
+    let update: unknown;
+    try {
+      update = JSON.parse(raw.toString("utf8"));
+    } catch {
+      update = undefined;
+    }
+    const updateId = (update as { update_id?: unknown } | undefined)?.update_id;
+    if (typeof update !== "object" || update === null || !Number.isSafeInteger(updateId)) {
+      await intake.deadLetter({ channel: "telegram", externalId: `body:${createHash("sha256").update(raw).digest("hex").slice(0, 32)}`, reason: "body is not a Telegram update", body: raw.toString("utf8") });
+      res.writeHead(200).end();
+      return;
+    }
+    // Throws (the server answers 503) only when the update could not be stored.
+    await bot.handleUpdate(update as Update);
+    res.writeHead(200).end();
+  }
 
   const sender: ChannelSender = {
     channel: "telegram",
@@ -105,8 +144,8 @@ export function createTelegramChannel(settings: TelegramSettings, intake: Intake
   return {
     sender,
     async webhook(req, res) {
-      if (!handleWebhook) {
-        res.writeHead(404).end();
+      if (polling || req.method !== "POST") {
+        res.writeHead(polling ? 404 : 405).end();
         return;
       }
       await handleWebhook(req, res);

@@ -9,14 +9,6 @@ export function validSignature(raw: Buffer, header: string | undefined, appSecre
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** Compares two secrets in constant time. */
-export function sameSecret(a: string | undefined | null, b: string): boolean {
-  if (a == null) return false;
-  const x = Buffer.from(a, "utf8");
-  const y = Buffer.from(b, "utf8");
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /** What one webhook POST holds, in order. */
 export type WhatsAppEvent =
   | { kind: "message"; inbound: Inbound; seq: number }

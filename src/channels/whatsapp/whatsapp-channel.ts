@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Intake } from "../../core/intake.js";
 import type { ChannelSender } from "../../core/ports.js";
-import { BodyTooLargeError, readRawBody } from "../../http/raw-body.js";
+import { BodyTooLargeError, header, readRawBody, sameSecret } from "../../http/request.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import { createWhatsAppClient } from "./client.js";
 import { renderWhatsApp } from "./render.js";
-import { parseWebhook, sameSecret, validSignature } from "./webhook.js";
+import { parseWebhook, validSignature } from "./webhook.js";
 
 export interface WhatsAppSettings {
   accessToken: string;
@@ -91,9 +91,4 @@ export function createWhatsAppChannel(settings: WhatsAppSettings, intake: Intake
       else res.writeHead(405, { allow: "GET, POST" }).end();
     },
   };
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }

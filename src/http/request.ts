@@ -1,0 +1,31 @@
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+
+/** The request body is larger than the limit. */
+export class BodyTooLargeError extends Error {}
+
+/** Reads a request's raw bytes (signatures are computed over them), refusing more than `limit` bytes. */
+export async function readRawBody(req: IncomingMessage, limit = 1_000_000): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLargeError(`body over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Compares a secret from a request with the configured one in constant time. */
+export function sameSecret(given: string | undefined | null, expected: string): boolean {
+  if (given == null || expected.length === 0) return false;
+  const x = Buffer.from(given, "utf8");
+  const y = Buffer.from(expected, "utf8");
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** One request header as a string (the first, when it was sent several times). */
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
