@@ -130,7 +130,8 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
         const batch = await inbox.pending(channel, conversation, BATCH);
         if (batch.length === 0) break;
         for (const message of batch) {
-          if (stopping && message !== batch[0]) break;
+          // Stopping: the turn in flight finishes and its reply is sent; the rest waits in the inbox.
+          if (stopping) break;
           await processOne(sender, message);
           await deliver(sender, conversation);
         }
