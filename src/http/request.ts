@@ -1,5 +1,5 @@
-import { timingSafeEqual } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** The request body is larger than the limit. */
 export class BodyTooLargeError extends Error {}
@@ -28,4 +28,28 @@ export function sameSecret(given: string | undefined | null, expected: string): 
 export function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** Reads the raw body, or answers 413 (too large) / 400 (broken stream) itself and returns null. */
+export async function readBodyOrRefuse(req: IncomingMessage, res: ServerResponse): Promise<Buffer | null> {
+  try {
+    return await readRawBody(req);
+  } catch (err) {
+    res.writeHead(err instanceof BodyTooLargeError ? 413 : 400).end();
+    return null;
+  }
+}
+
+/** The parsed JSON, or undefined when the bytes are not JSON. */
+export function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A stable id for a body that has none of its own: a redelivery of the same bytes is the same dead letter. */
+export function bodyId(raw: Buffer): string {
+  return `body:${createHash("sha256").update(raw).digest("hex").slice(0, 32)}`;
 }

@@ -1,6 +1,7 @@
 import type { Channel, Inbound } from "../core/model.js";
 import type { InboxStore, OutboxItem, OutboxPayload, PendingMessage } from "../core/ports.js";
 import type { SqlDriver } from "./driver.js";
+import { inboundParams } from "./sql-store.js";
 
 /** How far back the rate limit counts a student's messages. */
 export const RATE_WINDOW_SECONDS = 60;
@@ -38,18 +39,7 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
                                status, payload, content_type, seq)
          VALUES ($1, $2, $3, 'in', $4, $5, $6, $7, 'pending', $8, $9, $10)
          ON CONFLICT (channel, external_id) DO NOTHING`,
-        [
-          inbound.channel,
-          inbound.conversation,
-          inbound.id,
-          inbound.sender,
-          inbound.text,
-          options.truncated ?? false,
-          inbound.receivedAt,
-          inbound.payload ?? null,
-          inbound.contentType ?? null,
-          options.seq ?? null,
-        ],
+        [...inboundParams(inbound, options), inbound.payload ?? null, inbound.contentType ?? null, options.seq ?? null],
       );
       return { isNew: r.rowCount > 0 };
     },

@@ -20,6 +20,17 @@ const conversationColumns = (sender: string) => `(SELECT state FROM messages
      ORDER BY id DESC LIMIT 1) AS state,
    (SELECT profile FROM students WHERE channel = $1 AND sender = ${sender}) AS profile`;
 
+/** The parameters of INSERT_INBOUND, in order. */
+export const inboundParams = (inbound: Inbound, options: { truncated?: boolean }) => [
+  inbound.channel,
+  inbound.conversation,
+  inbound.id,
+  inbound.sender,
+  inbound.text,
+  options.truncated ?? false,
+  inbound.receivedAt,
+];
+
 /** Puts a reply in the outbox; a second write with the same key is a no-op. */
 const enqueue = (ex: SqlExecutor, dedupeKey: string, channel: string, conversation: string, reply: Reply) =>
   ex.query(
@@ -48,15 +59,6 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
     cache.set(k, value);
     if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   };
-  const inboundParams = (inbound: Inbound, options: { truncated?: boolean }) => [
-    inbound.channel,
-    inbound.conversation,
-    inbound.id,
-    inbound.sender,
-    inbound.text,
-    options.truncated ?? false,
-    inbound.receivedAt,
-  ];
   const saveInbound = async (inbound: Inbound, options: { truncated?: boolean } = {}) => {
     const r = await db.query(INSERT_INBOUND, inboundParams(inbound, options));
     return { isNew: r.rowCount > 0 };

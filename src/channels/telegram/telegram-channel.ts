@@ -2,14 +2,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
 import { apiThrottler } from "@grammyjs/transformer-throttler";
-import { createHash } from "node:crypto";
 import { Api, Bot, GrammyError, HttpError } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
 import { ChannelApiError } from "../../core/errors.js";
 import type { Intake } from "../../core/intake.js";
 import type { Reply } from "../../core/model.js";
 import type { ChannelSender } from "../../core/ports.js";
-import { BodyTooLargeError, header, readRawBody, sameSecret } from "../../http/request.js";
+import { bodyId, header, parseJson, readBodyOrRefuse, sameSecret } from "../../http/request.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import { mapUpdate } from "./map-update.js";
 import { renderTelegram } from "./render.js";
@@ -97,22 +96,12 @@ export function createTelegramChannel(settings: TelegramSettings, intake: Intake
       res.writeHead(401, { "content-type": "text/plain" }).end("secret token is wrong");
       return;
     }
-    let raw: Buffer;
-    try {
-      raw = await readRawBody(req);
-    } catch (err) {
-      res.writeHead(err instanceof BodyTooLargeError ? 413 : 400).end();
-      return;
-    }
-    let update: unknown;
-    try {
-      update = JSON.parse(raw.toString("utf8"));
-    } catch {
-      update = undefined;
-    }
+    const raw = await readBodyOrRefuse(req, res);
+    if (!raw) return;
+    const update = parseJson(raw);
     const updateId = (update as { update_id?: unknown } | undefined)?.update_id;
     if (typeof update !== "object" || update === null || !Number.isSafeInteger(updateId)) {
-      await intake.deadLetter({ channel: "telegram", externalId: `body:${createHash("sha256").update(raw).digest("hex").slice(0, 32)}`, reason: "body is not a Telegram update", body: raw.toString("utf8") });
+      await intake.deadLetter({ channel: "telegram", externalId: bodyId(raw), reason: "body is not a Telegram update", body: raw.toString("utf8") });
       res.writeHead(200).end();
       return;
     }

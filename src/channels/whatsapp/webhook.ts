@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { Inbound } from "../../core/model.js";
 
 /** True when `header` is `sha256=` + the HMAC-SHA256 of the raw body with the app secret. */
@@ -27,17 +27,17 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typ
  * entries and changes. Anything of an unexpected shape becomes a dead letter
  * instead of an error: the platform must not redeliver it forever.
  */
-export function parseWebhook(body: unknown): WhatsAppEvent[] {
+export function parseWebhook(body: unknown, bodyId = `body:${createHash("sha256").update(JSON.stringify(body ?? null)).digest("hex").slice(0, 32)}`): WhatsAppEvent[] {
   const events: WhatsAppEvent[] = [];
   const root = obj(body);
   if (!root || root.object !== "whatsapp_business_account") {
-    return [{ kind: "dead", externalId: `body:${Date.now()}:${Math.random().toString(36).slice(2)}`, reason: "not a WhatsApp Business Account event", body: JSON.stringify(body ?? null).slice(0, 20_000) }];
+    return [{ kind: "dead", externalId: bodyId, reason: "not a WhatsApp Business Account event", body: JSON.stringify(body ?? null).slice(0, 20_000) }];
   }
   for (const entry of arr(root.entry)) {
     for (const change of arr(obj(entry)?.changes)) {
       const value = obj(obj(change)?.value);
       if (!value) continue;
-      for (const m of arr(value.messages)) events.push(mapMessage(obj(m) ?? {}));
+      for (const [i, m] of arr(value.messages).entries()) events.push(mapMessage(obj(m) ?? {}, `${bodyId}:${i}`));
       for (const s of arr(value.statuses)) {
         const st = obj(s) ?? {};
         const messageId = str(st.id);
@@ -51,11 +51,11 @@ export function parseWebhook(body: unknown): WhatsAppEvent[] {
   return events;
 }
 
-function mapMessage(m: Json): WhatsAppEvent {
+function mapMessage(m: Json, fallbackId: string): WhatsAppEvent {
   const id = str(m.id);
   const from = str(m.from);
   const type = str(m.type) ?? "unknown";
-  if (!id || !from) return { kind: "dead", externalId: id ?? `nomsg:${Date.now()}:${Math.random().toString(36).slice(2)}`, sender: from, reason: "message without id or sender", body: JSON.stringify(m).slice(0, 20_000) };
+  if (!id || !from) return { kind: "dead", externalId: id ?? fallbackId, sender: from, reason: "message without id or sender", body: JSON.stringify(m).slice(0, 20_000) };
   const base = { id, channel: "whatsapp" as const, conversation: from, sender: from, receivedAt: timestamp(m.timestamp) };
   const seq = Number(str(m.timestamp) ?? 0) || 0;
   const interactive = obj(m.interactive);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Intake } from "../../core/intake.js";
 import type { ChannelSender } from "../../core/ports.js";
-import { BodyTooLargeError, header, readRawBody, sameSecret } from "../../http/request.js";
+import { bodyId, header, parseJson, readBodyOrRefuse, sameSecret } from "../../http/request.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import { createWhatsAppClient } from "./client.js";
 import { renderWhatsApp } from "./render.js";
@@ -35,26 +35,16 @@ export function createWhatsAppChannel(settings: WhatsAppSettings, intake: Intake
   const client = createWhatsAppClient({ base: settings.apiBase, phoneNumberId: settings.phoneNumberId, accessToken: settings.accessToken });
 
   async function receive(req: IncomingMessage, res: ServerResponse) {
-    let raw: Buffer;
-    try {
-      raw = await readRawBody(req);
-    } catch (err) {
-      res.writeHead(err instanceof BodyTooLargeError ? 413 : 400).end();
-      return;
-    }
+    const raw = await readBodyOrRefuse(req, res);
+    if (!raw) return;
     if (!validSignature(raw, header(req, "x-hub-signature-256"), settings.appSecret)) {
       res.writeHead(401, { "content-type": "text/plain" }).end("invalid signature");
       return;
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString("utf8"));
-    } catch {
-      body = undefined;
-    }
+    const body = parseJson(raw);
     const events = body === undefined
-      ? [{ kind: "dead" as const, externalId: `json:${Date.now()}:${Math.random().toString(36).slice(2)}`, reason: "body is not JSON", body: raw.toString("utf8").slice(0, 20_000) }]
-      : parseWebhook(body);
+      ? [{ kind: "dead" as const, externalId: bodyId(raw), reason: "body is not JSON", body: raw.toString("utf8").slice(0, 20_000) }]
+      : parseWebhook(body, bodyId(raw));
     // Throws on a database failure: the server answers 503 and Meta redelivers.
     for (const e of events) {
       if (e.kind === "message") await intake.accept(e.inbound, e.seq);
