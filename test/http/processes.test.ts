@@ -1,0 +1,136 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { SqlDriver } from "../../src/storage/driver.js";
+import { createPgDriver } from "../../src/storage/pg-driver.js";
+import { startFakeTelegram, type FakeTelegram } from "../fakes/telegram-api.js";
+import { createPostgresTestUrl, postgresUrl } from "../helpers/databases.js";
+import { serveEnv, startServeProcess, type ServeProcess } from "../helpers/serve-process.js";
+import { TELEGRAM_SECRET } from "../helpers/server.js";
+import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
+import { postTelegram, tgText } from "../helpers/telegram-updates.js";
+
+/**
+ * rotabot serve as real child processes on one PostgreSQL database: several
+ * processes behind one URL, SIGKILL at named points, SIGTERM under load, and
+ * the database taken away (through a TCP proxy) under load. Dedupe, order
+ * and "nothing lost" must hold across processes because they live in the
+ * database, not in memory (RELIABILITY.md cases 8-11).
+ */
+
+/** Questions whose answers are told apart by the pattern beside them. */
+const QUESTIONS: [string, RegExp][] = [
+  ["what is an observership?", /shadowing/],
+  ["how much does an observership cost?", /cost nothing or several thousand/],
+  ["what is an externship?", /externship is a/],
+  ["do I need a visa?", /visitor visa/],
+  ["hello", /automated assistant/],
+];
+
+/** Env of every process here: no rate limit in the way of load, a quick sweep is the default 1 s. */
+const LOAD_ENV = { RATE_LIMIT_PER_MINUTE: "10000" };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Posts an update as Telegram does; 0 when the connection failed (refused, reset). */
+async function post(url: string, update: object): Promise<number> {
+  try {
+    const res = await postTelegram(url, update, { secret: TELEGRAM_SECRET });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0;
+  }
+}
+
+let chatSeq = 8_100_000;
+let updateSeq = 700_000_000;
+
+describe.skipIf(!postgresUrl)("rotabot serve as separate processes on PostgreSQL", () => {
+  let telegram: FakeTelegram;
+  let database: { url: string; drop(): Promise<void> };
+  let sql: SqlDriver;
+  let processes: ServeProcess[];
+  let proxy: TcpProxy | undefined;
+
+  beforeEach(async () => {
+    telegram = await startFakeTelegram({ perChatMs: 0 });
+    database = await createPostgresTestUrl();
+    sql = createPgDriver({ connectionString: database.url, max: 2 });
+    processes = [];
+    proxy = undefined;
+  });
+
+  afterEach(async () => {
+    for (const p of processes) p.kill("SIGKILL");
+    await Promise.all(processes.map((p) => p.exited));
+    await proxy?.close();
+    await sql.close();
+    await telegram.close();
+    await database.drop();
+  });
+
+  const start = async (env: Record<string, string> = {}, databaseUrl = database.url) => {
+    const p = await startServeProcess(serveEnv({ telegram, databaseUrl, env: { ...LOAD_ENV, ...env } }));
+    processes.push(p);
+    return p;
+  };
+  const count = async (query: string, params: unknown[] = []) => Number((await sql.query<{ n: number }>(query, params)).rows[0]?.n);
+  /** Every sendMessage for the chat that reached the fake, answered or not: what the student may have seen. */
+  const deliveries = (chat: number) => telegram.callsTo("sendMessage").filter((c) => String(c.body.chat_id) === String(chat)).length;
+  const inbound = (chat: number) => count("SELECT count(*) AS n FROM messages WHERE conversation = $1 AND direction = 'in'", [String(chat)]);
+
+  it("two processes on one database answer every message once, in update_id order, with duplicates sent to both", async () => {
+    const [a, b] = await Promise.all([start(), start()]);
+    const urls = [a.url, b.url];
+    const pick = () => urls[Math.floor(Math.random() * 2)] as string;
+    const other = (url: string) => (url === a.url ? b.url : a.url);
+    const chats = Array.from({ length: 30 }, () => ++chatSeq);
+    let duplicatesPosted = 0;
+
+    // Each chat posts its 5 messages one after the other, as Telegram does; the 30 chats run at once.
+    await Promise.all(
+      chats.map(async (chat, c) => {
+        for (let i = 0; i < 5; i++) {
+          const [text] = QUESTIONS[(c + i) % QUESTIONS.length] as [string, RegExp];
+          const update = tgText({ chatId: chat, text, updateId: ++updateSeq });
+          const first = pick();
+          const roll = Math.random();
+          if (roll < 0.2) {
+            // The same update to both processes at once.
+            duplicatesPosted++;
+            expect(await Promise.all([post(first, update), post(other(first), update)])).toEqual([200, 200]);
+          } else if (roll < 0.4) {
+            // Redelivered to the other process after the first one acknowledged it.
+            duplicatesPosted++;
+            expect(await post(first, update)).toBe(200);
+            expect(await post(other(first), update)).toBe(200);
+          } else {
+            expect(await post(first, update)).toBe(200);
+          }
+        }
+      }),
+    );
+    expect(duplicatesPosted).toBeGreaterThan(10);
+
+    await until(() => telegram.sent().length >= chats.length * 5, "150 replies", 60_000);
+    // Longer than a sweep: a late duplicate would show up now.
+    await sleep(1500);
+    for (const [c, chat] of chats.entries()) {
+      const texts = telegram.sent(chat).map((m) => m.text);
+      expect(texts, `chat ${chat}`).toHaveLength(5);
+      texts.forEach((text, i) => expect(text, `chat ${chat} reply ${i + 1}`).toMatch((QUESTIONS[(c + i) % QUESTIONS.length] as [string, RegExp])[1]));
+      expect(deliveries(chat)).toBe(5);
+    }
+    expect(telegram.sent()).toHaveLength(150);
+    expect(await count("SELECT count(*) AS n FROM messages WHERE direction = 'in'")).toBe(150);
+    expect(await count("SELECT count(*) AS n FROM messages WHERE direction = 'in' AND status <> 'done'")).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM outbox WHERE status <> 'sent'")).toBe(0);
+  }, 90_000);
+});
