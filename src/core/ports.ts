@@ -56,10 +56,12 @@ export interface ConversationStore {
   unanswered(options: { since?: Date; limit?: number }): Promise<{ text: string; channel: string; createdAt: Date }[]>;
   /**
    * Erases everything stored about one student on one channel: messages,
-   * profile, dead letters and undelivered outbox rows. With `confirm`, the
-   * confirmation goes into the outbox in the same transaction.
+   * profile, dead letters and outbox rows. With `inbox` (the request came
+   * through the inbox), messages still waiting after the request are kept,
+   * the request itself is marked done, and the confirmation goes into the
+   * outbox, all in the same transaction.
    */
-  forget(channel: Channel, sender: string, confirm?: { conversation: string; key: string; replies: Reply[] }): Promise<void>;
+  forget(channel: Channel, sender: string, inbox?: { conversation: string; messageId: string; replies: Reply[] }): Promise<void>;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
 }

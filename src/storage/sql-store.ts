@@ -159,17 +159,21 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
       return r.rows.map((m) => ({ text: m.text, channel: m.channel, createdAt: new Date(m.created_at) }));
     },
 
-    async forget(channel: Channel, sender: string, confirm) {
+    async forget(channel: Channel, sender: string, inbox) {
       // A private chat's id is the student's own id: drop it whole, replies included.
       // In group chats only the student's own messages are theirs to erase.
       cache?.clear();
       await db.transaction(async (tx) => {
-        await tx.query("DELETE FROM messages WHERE channel = $1 AND (sender = $2 OR conversation = $2)", [channel, sender]);
+        await tx.query(
+          `DELETE FROM messages WHERE channel = $1 AND (sender = $2 OR conversation = $2)
+              AND (status <> 'pending' OR external_id = $3)`,
+          [channel, sender, inbox?.messageId ?? null],
+        );
         await tx.query("DELETE FROM students WHERE channel = $1 AND sender = $2", [channel, sender]);
         await tx.query("DELETE FROM dead_letters WHERE channel = $1 AND sender = $2", [channel, sender]);
         await tx.query("DELETE FROM outbox WHERE channel = $1 AND conversation = $2", [channel, sender]);
-        for (const [i, reply] of (confirm?.replies ?? []).entries()) {
-          await enqueue(tx, `${confirm?.key}:${i}`, channel, confirm?.conversation ?? sender, reply);
+        for (const [i, reply] of (inbox?.replies ?? []).entries()) {
+          await enqueue(tx, `reply:${channel}:${inbox?.messageId}:${i}`, channel, inbox?.conversation ?? sender, reply);
         }
       });
     },

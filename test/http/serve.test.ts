@@ -112,6 +112,21 @@ describe.each(databaseKinds)("rotabot serve on $name", ({ name }) => {
       await t.until(() => t.telegram.sent(chat).length === 2, "both replies");
     });
 
+    it("erases the student on /forget, confirms, and still answers a message sent right after", async () => {
+      const chat = newChat();
+      await postTelegram(t.url, tgText({ chatId: chat, text: "I graduated in 2022" }), { secret: TELEGRAM_SECRET });
+      await t.until(() => t.telegram.sent(chat).length === 1, "the acknowledgement");
+      const forget = tgText({ chatId: chat, text: "/forget" });
+      const after = tgText({ chatId: chat, text: "what is an observership?" });
+      await Promise.all([postTelegram(t.url, forget, { secret: TELEGRAM_SECRET }), postTelegram(t.url, after, { secret: TELEGRAM_SECRET })]);
+      await t.until(() => t.telegram.sent(chat).length === 3, "the confirmation and the answer");
+      expect(t.telegram.sent(chat)[1]?.text).toMatch(/erased/i);
+      expect(t.telegram.sent(chat)[2]?.text).toMatch(/observership/i);
+      const texts = (await t.db.query<{ text: string }>("SELECT text FROM messages WHERE conversation = $1 AND direction = 'in'", [String(chat)])).rows.map((r) => r.text);
+      expect(texts).toEqual(["what is an observership?"]);
+      expect(await count(t, "SELECT count(*) AS n FROM students WHERE sender = $1", [String(chat)])).toBe(0);
+    });
+
     it("tells a student over the rate limit once, and keeps answering other students", async () => {
       const busy = await startTestServer(name, { env: { RATE_LIMIT_PER_MINUTE: "3" } });
       try {
