@@ -133,4 +133,108 @@ describe.skipIf(!postgresUrl)("rotabot serve as separate processes on PostgreSQL
     expect(await count("SELECT count(*) AS n FROM messages WHERE direction = 'in' AND status <> 'done'")).toBe(0);
     expect(await count("SELECT count(*) AS n FROM outbox WHERE status <> 'sent'")).toBe(0);
   }, 90_000);
+
+  it("case 8: a message stored by a process killed before processing it is answered once after a restart", async () => {
+    const a = await start();
+    // Replies cannot leave: whatever a's worker gets to, nothing reaches the student.
+    telegram.fault({ kind: "hang", method: "sendMessage" });
+    const killedChat = ++chatSeq;
+    expect(await post(a.url, tgText({ chatId: killedChat, text: "what is an externship?", updateId: ++updateSeq }))).toBe(200);
+    a.kill("SIGKILL");
+    await a.exited;
+    expect(await inbound(killedChat)).toBe(1);
+
+    // And a row exactly as a crashed process leaves it between the INSERT and the 200.
+    const orphanChat = ++chatSeq;
+    const orphanId = ++updateSeq;
+    await sql.query(
+      `INSERT INTO messages (channel, conversation, external_id, direction, sender, text, status, seq)
+       VALUES ('telegram', $1, $2, 'in', $1, 'how much does an observership cost?', 'pending', $3)`,
+      [String(orphanChat), String(orphanId), orphanId],
+    );
+
+    telegram.clearFaults();
+    await start();
+    await until(() => telegram.sent(killedChat).length >= 1 && telegram.sent(orphanChat).length >= 1, "both replies after the restart");
+    await sleep(1500);
+    expect(telegram.sent(killedChat).map((m) => m.text)).toEqual([expect.stringMatching(/externship is a/)]);
+    expect(telegram.sent(orphanChat).map((m) => m.text)).toEqual([expect.stringMatching(/cost nothing or several thousand/)]);
+    expect(await count("SELECT count(*) AS n FROM messages WHERE direction = 'in' AND status <> 'done'")).toBe(0);
+  }, 60_000);
+
+  it("case 9: SIGKILL while a reply is being sent: delivered after the restart, at most one duplicate per crash", async () => {
+    const a = await start();
+    const chat = ++chatSeq;
+    telegram.fault({ kind: "slow", ms: 5_000, method: "sendMessage", times: 1 });
+    expect(await post(a.url, tgText({ chatId: chat, text: "what is an observership?", updateId: ++updateSeq }))).toBe(200);
+    // The send has reached Telegram; the outbox row is not marked yet.
+    await until(() => deliveries(chat) === 1, "the send to reach the fake");
+    expect(await count("SELECT count(*) AS n FROM outbox WHERE conversation = $1 AND status = 'pending'", [String(chat)])).toBe(1);
+    a.kill("SIGKILL");
+    await a.exited;
+    const crashes = 1;
+
+    await start();
+    await until(() => telegram.sent(chat).length >= 1, "the reply after the restart");
+    await sleep(1500);
+    const duplicates = deliveries(chat) - 1;
+    console.log(`case 9: ${deliveries(chat)} sendMessage calls for one reply across ${crashes} crash: ${duplicates} duplicate(s)`);
+    expect(duplicates).toBeLessThanOrEqual(crashes);
+    expect(telegram.sent(chat)).toHaveLength(1);
+    expect(telegram.sent(chat)[0]?.text).toMatch(/shadowing/);
+    expect(await count("SELECT count(*) AS n FROM outbox WHERE status = 'sent'")).toBe(1);
+  }, 60_000);
+
+  it("case 10: SIGTERM under load stops accepting, finishes the turns in flight, exits 0, and loses nothing", async () => {
+    const a = await start();
+    telegram.fault({ kind: "slow", ms: 200, method: "sendMessage" });
+    const acked: { chat: number; updateId: number }[] = [];
+    const refused: number[] = [];
+    const postTo = async (url: string, chat: number) => {
+      const updateId = ++updateSeq;
+      const status = await post(url, tgText({ chatId: chat, text: "what is an observership?", updateId }));
+      if (status === 200) acked.push({ chat, updateId });
+      else refused.push(status);
+      return status;
+    };
+    // 50 messages in flight: stored, most of them still waiting for a worker.
+    const chats = Array.from({ length: 50 }, () => ++chatSeq);
+    expect(await Promise.all(chats.map((chat) => postTo(a.url, chat)))).toEqual(chats.map(() => 200));
+
+    a.kill("SIGTERM");
+    // Traffic keeps coming while it shuts down: never a 200 without a row (checked below).
+    let more = true;
+    const lateChats: number[] = [];
+    const late = (async () => {
+      while (more) {
+        const chat = ++chatSeq;
+        lateChats.push(chat);
+        await postTo(a.url, chat);
+        await sleep(20);
+      }
+    })();
+    const code = await a.exited;
+    more = false;
+    await late;
+    expect(code).toBe(0);
+    expect(a.signal).toBeNull();
+    expect(a.stderr()).toContain("rotabot serve stopped");
+    // It stopped accepting: the posts after the exit failed to connect.
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((s) => s === 0 || s === 503)).toBe(true);
+
+    // Every acknowledged message has its row; every turn it finished has its reply delivered.
+    for (const m of acked) expect(await count("SELECT count(*) AS n FROM messages WHERE channel = 'telegram' AND external_id = $1 AND conversation = $2", [String(m.updateId), String(m.chat)])).toBe(1);
+    const done = await count("SELECT count(*) AS n FROM messages WHERE direction = 'in' AND status = 'done'");
+    expect(await count("SELECT count(*) AS n FROM outbox WHERE status <> 'sent'")).toBe(0);
+    expect(telegram.sent()).toHaveLength(done);
+    console.log(`case 10: ${acked.length} acknowledged, ${done} answered before the exit, ${acked.length - done} left pending for the next process`);
+
+    telegram.clearFaults();
+    await start();
+    await until(async () => telegram.sent().length >= acked.length, "a reply to every acknowledged message", 30_000);
+    await sleep(1500);
+    for (const m of acked) expect(telegram.sent(m.chat), `chat ${m.chat}`).toHaveLength(1);
+    expect(telegram.sent()).toHaveLength(acked.length);
+  }, 90_000);
 });
