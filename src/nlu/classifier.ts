@@ -74,10 +74,10 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   const voc = kb.vocabulary;
   const synonyms = createPhraseTable(Object.entries(voc.synonyms).map(([from, to]) => [from, tokenize(to, { phrase: true })] as [string, string[]]));
   const normalizeTokens = (tokens: string[]) => rewrite(tokens, synonyms);
-  const phraseTable = <V>(groups: [V, string[]][], stemmed = false): PhraseTable<V> =>
+  const phraseTable = <V>(groups: [V, string[]][], plurals = false): PhraseTable<V> =>
     createPhraseTable(
       groups.flatMap(([value, phrases]) => phrases.map((p) => [normalizeTokens(tokenize(p, { phrase: true })).join(" "), value] as [string, V])),
-      { stemmed },
+      { plurals },
     );
   const topicTable = phraseTable(Object.entries(voc.topics), true);
   const specialtyTable = phraseTable(Object.entries(voc.specialties));
