@@ -55,6 +55,21 @@ describe("following the conversation", () => {
     await talk(t.bot).user("how much does it cost?").expectIntent("costs").expectReply(answers("costs-overview"));
   });
 
+  it("answers the question at the end of a long story, not the greeting that opens it", async () => {
+    const story =
+      "Good morning, I am from a small town and my family has saved for years so that I can go abroad. " +
+      "My seniors told me many different things on WhatsApp and I no longer know whom to believe about any of it. " +
+      "How much does an observership in the US cost?";
+    await talk(t.bot).user(story).expectIntent("costs").expectReply(answers("costs-observership"));
+  });
+
+  it("reads a bare follow-up question together with the sentence before it", async () => {
+    await talk(t.bot)
+      .user("my b1/b2 application was denied under 214(b). what can i do now?")
+      .expectIntent("logistics")
+      .expectReply(answers("logistics-visa-refusal-214b"));
+  });
+
   it("remembers what the student said about themselves and shows it in /profile", async () => {
     await talk(t.bot)
       .user("I'm a 2023 graduate and I passed step 1")
