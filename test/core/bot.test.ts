@@ -51,6 +51,27 @@ describe("following the conversation", () => {
       .expectReply(answers("costs-observership"));
   });
 
+  it("a follow-up with no subject of its own gets the entry about the conversation's subject, not the overview", async () => {
+    await talk(t.bot)
+      .user("can international students apply through VSLO?")
+      .expectReply(answers("eligibility-vslo"))
+      .user("what is the fee for it?")
+      .expectIntent("costs")
+      .expectReply(answers("costs-vslo-fee"))
+      .user("which documents are needed for that")
+      .expectIntent("documents")
+      .expectReply(answers("documents-vslo-uploads"));
+  });
+
+  it("a follow-up that only names who asks keeps the subject", async () => {
+    await talk(t.bot)
+      .user("is passing step 1 necessary before rotations?")
+      .expectReply(answers("eligibility-step1"))
+      .user("and for graduates?")
+      .expectIntent("eligibility")
+      .expectReply(answers("eligibility-step1"));
+  });
+
   it("without context, the same question gets the general cost answer", async () => {
     await talk(t.bot).user("how much does it cost?").expectIntent("costs").expectReply(answers("costs-overview"));
   });
