@@ -185,10 +185,13 @@ export function createBot(options: BotOptions): Bot {
     const outcomes: Outcome[] = [];
     for (const [i, question] of questions.entries()) {
       const part = question.text;
-      const own = understandQuestion(question, current.state, understandPart);
+      // The subjects that carry over are the conversation's and this message's, not those of the entry that answered
+      // the previous part: in "I'm a graduate, what can I do and what does it cost?" the cost is not that of electives.
+      const partState = { ...current.state, topics: state.topics };
+      const own = understandQuestion(question, partState, understandPart);
       // Facts stated anywhere count once, with the first answer; a guess is confirmed after the last one.
       const understanding = i === 0 ? { ...withContext(own), facts: whole.facts } : withContext(own);
-      const o = answer(inbound, part, understanding, current.state, current.profile, loaded, now);
+      const o = answer(inbound, part, understanding, partState, current.profile, loaded, now);
       outcomes.push(o);
       current = { state: o.state, profile: o.profile };
     }

@@ -22,10 +22,13 @@ export function rankEntries(turn: Turn, intent: Intent): { entry: KnowledgeEntry
   const { analysis, followUp } = turn.understanding;
   const entries = turn.kb.entries.filter((e) => e.intent === intent);
   // In a follow-up, "is it the same for graduates?" names who asks, not a new subject.
-  const mentioned = followUp ? analysis.topics.filter((t) => !isAudience(t, turn.kb.entries)) : analysis.topics;
+  const named = analysis.topics.filter((t) => !(followUp && isAudience(t, turn.kb.entries)));
+  // Subjects none of the intent's entries is about do not choose among them ("graduates" for the costs entries).
+  const mentioned = named.filter((t) => entries.some((e) => e.topics.includes(t)));
   // "what documents for that?": every documents entry is about documents, so "that" (the conversation's subject) decides.
   const tellsApart = (t: string) => 2 * entries.filter((e) => e.topics.includes(t)).length <= entries.length;
-  const context = mentioned.some(tellsApart) ? [] : turn.state.topics.filter((t) => !mentioned.includes(t));
+  const followsContext = named.length === 0 || (mentioned.length > 0 && !mentioned.some(tellsApart));
+  const context = followsContext ? turn.state.topics.filter((t) => !mentioned.includes(t)) : [];
   // The conversation's subject, when an entry is about it, counts as named: the overview gives way to that entry.
   const contextNamed = entries.some((e) => e.topics.some((t) => context.includes(t)));
   const status = turn.profile.status;
@@ -39,7 +42,7 @@ export function rankEntries(turn: Turn, intent: Intent): { entry: KnowledgeEntry
         score += TOPIC_MATCH * hits;
         if (topics.length > 0 && hits === 0 && !aboutContext) score -= TOPIC_MISMATCH;
         // One named subject favours the entries about it; several favour an overview.
-        if (topics.length === 0 && mentioned.length === 1) score -= GENERAL_WHEN_TOPIC;
+        if (topics.length === 0 && named.length === 1) score -= GENERAL_WHEN_TOPIC;
       } else if (topics.length === 0 && contextNamed) {
         score -= GENERAL_WHEN_TOPIC;
       } else if (topics.length === 0 && context.length === 0) {

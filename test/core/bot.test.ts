@@ -72,6 +72,13 @@ describe("following the conversation", () => {
       .expectReply(answers("eligibility-step1"));
   });
 
+  it("in a several-question message, a later question is not about the entry that answered an earlier one", async () => {
+    await talk(t.bot)
+      .user("I already graduated, which rotations can I still do and how much will that cost?")
+      .expectReply(answers("eligibility-graduates"))
+      .expectReply(answers("costs-overview"));
+  });
+
   it("without context, the same question gets the general cost answer", async () => {
     await talk(t.bot).user("how much does it cost?").expectIntent("costs").expectReply(answers("costs-overview"));
   });
