@@ -67,6 +67,8 @@ const COVERAGE_WEIGHT = 0.3;
 const BAYES_WEIGHT = 0.1;
 /** Bonus per subject of the entry that the conversation was about, when the message names none. */
 const CONTEXT_BONUS = 0.05;
+/** The vocabulary topic that every specialty of `specialties` stands for. */
+const SPECIALTY_TOPIC = "specialty";
 /** Bonus per subject of the entry that the message names, when ranking intents. */
 const TOPIC_BONUS = 0.1;
 
@@ -173,11 +175,14 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     analyze(text: string, context?: { topics: readonly string[] }): Analysis {
       const tokens = analyzeTokens(text);
       const topicHits = topicTable.find(tokens);
-      const topics = [...new Set(topicHits.map((h) => h.value))];
-      const specialties = specialtyTable.find(tokens).map((h) => ({ key: h.value, start: h.start }));
+      const specialtyHits = specialtyTable.find(tokens);
+      const specialties = specialtyHits.map((h) => ({ key: h.value, start: h.start }));
+      // A named specialty ("IM", "peds") is the subject "specialty" too: "i want IM, which rotation?" is about choosing by specialty.
+      const subjectHits = specialtyHits.length > 0 && SPECIALTY_TOPIC in voc.topics ? [...topicHits, { ...specialtyHits[0]!, value: SPECIALTY_TOPIC }] : topicHits;
+      const topics = [...new Set(subjectHits.map((h) => h.value))];
       const emergency = emergencyTable.find(tokens).length > 0;
       // What is left once the subjects and the follow-up words ("and", "what about") are taken out.
-      const rest = uncovered(tokens, topicHits);
+      const rest = uncovered(tokens, subjectHits);
       const residual = uncovered(rest, followUpTable.find(rest)).filter((t) => !stopwords.has(t));
 
       const messageFeatures = features(tokens);
