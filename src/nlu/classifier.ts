@@ -65,8 +65,12 @@ const EXACT_BONUS = 0.2;
 const COVERAGE_WEIGHT = 0.3;
 /** How much the naive Bayes posterior of an intent adds to the score of its best entry. */
 const BAYES_WEIGHT = 0.1;
-/** Bonus per subject of the entry that the conversation was about, when the message names none. */
-const CONTEXT_BONUS = 0.05;
+/**
+ * Share by which an entry's score grows per subject of the conversation it is about, when the message names none.
+ * In proportion, so that it lifts an entry the message already resembles ("who uploads them?" after letters),
+ * not one it hardly matches (an aside about cricket after a question on observerships).
+ */
+const CONTEXT_GAIN = 0.3;
 /** The vocabulary topic that every specialty of `specialties` stands for. */
 const SPECIALTY_TOPIC = "specialty";
 /** Bonus per subject of the entry that the message names, when ranking intents. */
@@ -198,7 +202,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
         const carried = own.filter((t) => inherited.includes(t)).length;
         // A question the knowledge base lists word for word is that entry's, whatever else it resembles.
         const exact = (scores.nearest.get(id) ?? 0) >= EXACT_MATCH ? EXACT_BONUS : 0;
-        const ranked = score + TOPIC_BONUS * hits + CONTEXT_BONUS * carried + exact;
+        const ranked = score * (1 + CONTEXT_GAIN * carried) + TOPIC_BONUS * hits + exact;
         const intent = intentOf.get(id) as Intent;
         if (ranked > (intentScores.get(intent) ?? 0)) intentScores.set(intent, ranked);
       }
