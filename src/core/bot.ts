@@ -5,11 +5,12 @@ import { fill } from "../knowledge/template.js";
 import type { Logger } from "../logger.js";
 import { silentLogger } from "../logger.js";
 import { cleanInput } from "../nlu/text.js";
-import { isQuestion, PAYLOAD, splitQuestions, understand } from "../nlu/understand.js";
+import { PAYLOAD, understand } from "../nlu/understand.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Intent } from "./intents.js";
 import type { KnowledgeSource, LoadedKnowledge } from "./knowledge-source.js";
 import { createKeyedQueue } from "./keyed-queue.js";
+import { planQuestions, type PlannedQuestion } from "./questions.js";
 import type { Inbound, Reply } from "./model.js";
 import type { ConversationStore, LoadedConversation } from "./ports.js";
 import { createRouter } from "./router.js";
@@ -191,12 +192,13 @@ export function createBot(options: BotOptions): Bot {
       if (st === state) understood.set(part, u);
       return u;
     };
-    const questions = splitQuestions(text).filter((part) => isQuestion(part) || !isStatement(part, understandPart(part, state)));
+    const plan = planQuestions(text, (part) => understandPart(part, state));
+    const { questions } = plan;
     if (questions.length === 0 && stated) {
       return answer(inbound, text, { ...whole, intent: "smalltalk", confidence: 1, fellBack: false, statement: true }, state, profile, loaded, now);
     }
-    // One question (with or without context around it) is best understood from the whole message.
-    if (questions.length <= 1) return answer(inbound, text, whole, state, profile, loaded, now);
+    // A lone question is best understood from the whole message, unless the message also tells a story or greets.
+    if (questions.length === 0 || (questions.length === 1 && !plan.framed)) return answer(inbound, text, whole, state, profile, loaded, now);
 
     // Each question is understood on its own text, with the subjects, dates and facts of the whole message.
     const withContext = (u: Understanding): Understanding => ({
@@ -208,11 +210,15 @@ export function createBot(options: BotOptions): Bot {
     });
     let current = { state, profile };
     const outcomes: Outcome[] = [];
-    for (const [i, part] of questions.entries()) {
-      const own = understandPart(part, current.state);
+    for (const [i, question] of questions.entries()) {
+      const part = question.text;
+      // The subjects that carry over are the conversation's and this message's, not those of the entry that answered
+      // the previous part: in "I'm a graduate, what can I do and what does it cost?" the cost is not that of electives.
+      const partState = { ...current.state, topics: state.topics };
+      const own = understandQuestion(question, partState, understandPart);
       // Facts stated anywhere count once, with the first answer; a guess is confirmed after the last one.
       const understanding = i === 0 ? { ...withContext(own), facts: whole.facts } : withContext(own);
-      const o = answer(inbound, part, understanding, current.state, current.profile, loaded, now);
+      const o = answer(inbound, part, understanding, partState, current.profile, loaded, now);
       outcomes.push(o);
       current = { state: o.state, profile: o.profile };
     }
@@ -243,6 +249,31 @@ export function createBot(options: BotOptions): Bot {
   };
 }
 
+/** Up to this many words, statements around a question are read with it; a longer story would drown it. */
+const SHORT_CONTEXT_WORDS = 20;
+
+/**
+ * One question of a message, told by the student's statements around it. A
+ * bare "is that ok?" means nothing without the sentence before it, so short
+ * statements are read together with the question. A long story dilutes a clear
+ * question at its end: the question is then also read alone, with the story's
+ * subjects as context (as if it were a previous turn), and the reading the
+ * classifier is surer of wins.
+ */
+function understandQuestion(
+  { text, lead, after }: PlannedQuestion,
+  state: ConversationState,
+  understandPart: (part: string, state: ConversationState) => Understanding,
+): Understanding {
+  const story = [...lead, ...after];
+  if (story.length === 0) return understandPart(text, state);
+  const together = understandPart([...lead, text, ...after].join(". "), state);
+  if (story.join(" ").split(/\s+/).length <= SHORT_CONTEXT_WORDS) return together;
+  const storyTopics = [...new Set(story.flatMap((l) => understandPart(l, state).analysis.topics))];
+  const alone = understandPart(text, storyTopics.length > 0 ? { ...state, topics: storyTopics } : state);
+  return together.confidence > alone.confidence ? together : alone;
+}
+
 /** Ends the reply with "Did I get that right: …?" and Yes/No quick replies, and remembers what waits for the answer. */
 function askToConfirm(result: TurnResult, unsure: { field: string; value: string }, m: Messages): TurnResult {
   const { field, value } = unsure;
@@ -258,11 +289,6 @@ function askToConfirm(result: TurnResult, unsure: { field: string; value: string
     }),
     state: { ...result.state, pending: { field, value } },
   };
-}
-
-/** A sentence about the student rather than a request: "I'm on an H-4 visa", "graduated 2023, target IM". */
-function isStatement(part: string, u: Understanding): boolean {
-  return Object.keys(u.facts).length > 0 || u.unsure !== undefined || /^\s*(i|i'm|im|i am|i have|i've|i was|my|we|our)\b/i.test(part);
 }
 
 function firstCitation(o: Outcome): string | undefined {

@@ -65,8 +65,14 @@ const EXACT_BONUS = 0.2;
 const COVERAGE_WEIGHT = 0.3;
 /** How much the naive Bayes posterior of an intent adds to the score of its best entry. */
 const BAYES_WEIGHT = 0.1;
-/** Bonus per subject of the entry that the conversation was about, when the message names none. */
-const CONTEXT_BONUS = 0.05;
+/**
+ * Share by which an entry's score grows per subject of the conversation it is about, when the message names none.
+ * In proportion, so that it lifts an entry the message already resembles ("who uploads them?" after letters),
+ * not one it hardly matches (an aside about cricket after a question on observerships).
+ */
+const CONTEXT_GAIN = 0.3;
+/** The vocabulary topic that every specialty of `specialties` stands for. */
+const SPECIALTY_TOPIC = "specialty";
 /** Bonus per subject of the entry that the message names, when ranking intents. */
 const TOPIC_BONUS = 0.1;
 
@@ -74,10 +80,10 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   const voc = kb.vocabulary;
   const synonyms = createPhraseTable(Object.entries(voc.synonyms).map(([from, to]) => [from, tokenize(to, { phrase: true })] as [string, string[]]));
   const normalizeTokens = (tokens: string[]) => rewrite(tokens, synonyms);
-  const phraseTable = <V>(groups: [V, string[]][], stemmed = false): PhraseTable<V> =>
+  const phraseTable = <V>(groups: [V, string[]][], plurals = false): PhraseTable<V> =>
     createPhraseTable(
       groups.flatMap(([value, phrases]) => phrases.map((p) => [normalizeTokens(tokenize(p, { phrase: true })).join(" "), value] as [string, V])),
-      { stemmed },
+      { plurals },
     );
   const topicTable = phraseTable(Object.entries(voc.topics), true);
   const specialtyTable = phraseTable(Object.entries(voc.specialties));
@@ -173,11 +179,14 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     analyze(text: string, context?: { topics: readonly string[] }): Analysis {
       const tokens = analyzeTokens(text);
       const topicHits = topicTable.find(tokens);
-      const topics = [...new Set(topicHits.map((h) => h.value))];
-      const specialties = specialtyTable.find(tokens).map((h) => ({ key: h.value, start: h.start }));
+      const specialtyHits = specialtyTable.find(tokens);
+      const specialties = specialtyHits.map((h) => ({ key: h.value, start: h.start }));
+      // A named specialty ("IM", "peds") is the subject "specialty" too: "i want IM, which rotation?" is about choosing by specialty.
+      const subjectHits = specialtyHits.length > 0 && SPECIALTY_TOPIC in voc.topics ? [...topicHits, { ...specialtyHits[0]!, value: SPECIALTY_TOPIC }] : topicHits;
+      const topics = [...new Set(subjectHits.map((h) => h.value))];
       const emergency = emergencyTable.find(tokens).length > 0;
       // What is left once the subjects and the follow-up words ("and", "what about") are taken out.
-      const rest = uncovered(tokens, topicHits);
+      const rest = uncovered(tokens, subjectHits);
       const residual = uncovered(rest, followUpTable.find(rest)).filter((t) => !stopwords.has(t));
 
       const messageFeatures = features(tokens);
@@ -193,7 +202,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
         const carried = own.filter((t) => inherited.includes(t)).length;
         // A question the knowledge base lists word for word is that entry's, whatever else it resembles.
         const exact = (scores.nearest.get(id) ?? 0) >= EXACT_MATCH ? EXACT_BONUS : 0;
-        const ranked = score + TOPIC_BONUS * hits + CONTEXT_BONUS * carried + exact;
+        const ranked = score * (1 + CONTEXT_GAIN * carried) + TOPIC_BONUS * hits + exact;
         const intent = intentOf.get(id) as Intent;
         if (ranked > (intentScores.get(intent) ?? 0)) intentScores.set(intent, ranked);
       }

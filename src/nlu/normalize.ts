@@ -64,11 +64,12 @@ export interface PhraseTable<V> {
 }
 
 /**
- * `stemmed`: phrases and messages are compared by word stem, so "background
- * check" also finds "background checks".
+ * `plurals`: phrases and messages are compared in the singular, so "background
+ * check" also finds "background checks". Only the plural ending is ignored: a
+ * full stemmer would also make "medical" match "medication".
  */
-export function createPhraseTable<V>(entries: Iterable<[phrase: string, value: V]>, options: { stemmed?: boolean } = {}): PhraseTable<V> {
-  const norm = options.stemmed ? stem : (t: string) => t;
+export function createPhraseTable<V>(entries: Iterable<[phrase: string, value: V]>, options: { plurals?: boolean } = {}): PhraseTable<V> {
+  const norm = options.plurals ? singular : (t: string) => t;
   const byFirst = new Map<string, { tokens: string[]; value: V }[]>();
   for (const [phrase, value] of entries) {
     const tokens = tokenize(phrase, { phrase: true }).map(norm);
@@ -81,7 +82,7 @@ export function createPhraseTable<V>(entries: Iterable<[phrase: string, value: V
   for (const list of byFirst.values()) list.sort((a, b) => b.tokens.length - a.tokens.length);
   return {
     find(raw) {
-      const tokens = options.stemmed ? raw.map(norm) : raw;
+      const tokens = options.plurals ? raw.map(norm) : raw;
       const hits: { start: number; length: number; value: V }[] = [];
       for (let i = 0; i < tokens.length; ) {
         const candidates = byFirst.get(tokens[i] as string);
@@ -108,6 +109,13 @@ export function rewrite(tokens: readonly string[], table: PhraseTable<string[]>)
   }
   out.push(...tokens.slice(i));
   return out;
+}
+
+/** A word without its plural ending: "checks" -> "check", "agencies" -> "agency"; "diagnosis", "class" unchanged. */
+export function singular(token: string): string {
+  if (token.length <= 3 || /(ss|us|is)$/.test(token)) return token;
+  if (token.endsWith("ies")) return `${token.slice(0, -3)}y`;
+  return token.endsWith("s") ? token.slice(0, -1) : token;
 }
 
 const stemCache = new Map<string, string>();

@@ -51,8 +51,51 @@ describe("following the conversation", () => {
       .expectReply(answers("costs-observership"));
   });
 
+  it("a follow-up with no subject of its own gets the entry about the conversation's subject, not the overview", async () => {
+    await talk(t.bot)
+      .user("can international students apply through VSLO?")
+      .expectReply(answers("eligibility-vslo"))
+      .user("what is the fee for it?")
+      .expectIntent("costs")
+      .expectReply(answers("costs-vslo-fee"))
+      .user("which documents are needed for that")
+      .expectIntent("documents")
+      .expectReply(answers("documents-vslo-uploads"));
+  });
+
+  it("a follow-up that only names who asks keeps the subject", async () => {
+    await talk(t.bot)
+      .user("is passing step 1 necessary before rotations?")
+      .expectReply(answers("eligibility-step1"))
+      .user("and for graduates?")
+      .expectIntent("eligibility")
+      .expectReply(answers("eligibility-step1"));
+  });
+
+  it("in a several-question message, a later question is not about the entry that answered an earlier one", async () => {
+    await talk(t.bot)
+      .user("I already graduated, which rotations can I still do and how much will that cost?")
+      .expectReply(answers("eligibility-graduates"))
+      .expectReply(answers("costs-overview"));
+  });
+
   it("without context, the same question gets the general cost answer", async () => {
     await talk(t.bot).user("how much does it cost?").expectIntent("costs").expectReply(answers("costs-overview"));
+  });
+
+  it("answers the question at the end of a long story, not the greeting that opens it", async () => {
+    const story =
+      "Good morning, I am from a small town and my family has saved for years so that I can go abroad. " +
+      "My seniors told me many different things on WhatsApp and I no longer know whom to believe about any of it. " +
+      "How much does an observership in the US cost?";
+    await talk(t.bot).user(story).expectIntent("costs").expectReply(answers("costs-observership"));
+  });
+
+  it("reads a bare follow-up question together with the sentence before it", async () => {
+    await talk(t.bot)
+      .user("my b1/b2 application was denied under 214(b). what can i do now?")
+      .expectIntent("logistics")
+      .expectReply(answers("logistics-visa-refusal-214b"));
   });
 
   it("remembers what the student said about themselves and shows it in /profile", async () => {

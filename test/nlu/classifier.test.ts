@@ -30,6 +30,12 @@ describe("the offline classifier", () => {
     expect(nlu.analyze("diff between obs and externship").topics).toEqual(["observership", "externship"]);
   });
 
+  it("matches subjects in the plural, but not words that only share a stem", () => {
+    expect(nlu.analyze("do hospitals run background checks").topics).toContain("prerequisites");
+    // "medical" and "medication" share the Porter stem "medic".
+    expect(nlu.analyze("I'm at a medical school in Egypt").topics).not.toContain("medical_advice");
+  });
+
   it("flags medical emergencies from the vocabulary", () => {
     expect(nlu.analyze("my friend has chest pain").emergency).toBe(true);
     expect(nlu.analyze("how much does a rotation cost").emergency).toBe(false);
