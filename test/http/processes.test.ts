@@ -237,4 +237,89 @@ describe.skipIf(!postgresUrl)("rotabot serve as separate processes on PostgreSQL
     for (const m of acked) expect(telegram.sent(m.chat), `chat ${m.chat}`).toHaveLength(1);
     expect(telegram.sent()).toHaveLength(acked.length);
   }, 90_000);
+  it("case 11: database unreachable under load: 503 while down, never a 200 without a row, back to 200 without a restart, nothing lost", async () => {
+    const target = new URL(database.url);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const viaProxy = new URL(database.url);
+    viaProxy.host = `${proxy.host}:${proxy.port}`;
+    const a = await start({ WORKER_CONCURRENCY: "32" }, viaProxy.toString());
+    const ready = async () => {
+      try {
+        return (await fetch(`${a.url}/readyz`)).status;
+      } catch {
+        return 0;
+      }
+    };
+    expect(await ready()).toBe(200);
+
+    type Post = { chat: number; update: object; updateId: number; sentAt: number; doneAt: number; status: number };
+    const posts: Post[] = [];
+    // Many chats, few messages each: Telegram's 1 message a second per chat paces the drain after the outage.
+    const chats = Array.from({ length: 60 }, () => ++chatSeq);
+    let n = 0;
+    let loading = true;
+    // Steady load: about 30 webhook posts a second, two in flight at a time.
+    const lane = async () => {
+      while (loading) {
+        const chat = chats[n++ % chats.length] as number;
+        const updateId = ++updateSeq;
+        const update = tgText({ chatId: chat, text: (QUESTIONS[updateId % QUESTIONS.length] as [string, RegExp])[0], updateId });
+        const sentAt = Date.now();
+        const status = await post(a.url, update);
+        posts.push({ chat, update, updateId, sentAt, doneAt: Date.now(), status });
+        await sleep(60);
+      }
+    };
+    const load = Promise.all([lane(), lane()]);
+
+    await sleep(1500);
+    await proxy.cut();
+    const cutAt = Date.now();
+    await sleep(300);
+    expect(await ready()).toBe(503);
+    await sleep(5_500);
+    expect(await ready()).toBe(503);
+    const restoreAt = Date.now();
+    await proxy.restore();
+    // Back without a restart of the process.
+    await until(async () => (await ready()) === 200, "/readyz 200 after the restore", 15_000);
+    await until(() => posts.some((p) => p.sentAt > restoreAt && p.status === 200), "a 200 after the restore", 15_000);
+    const firstOkAfter = Math.min(...posts.filter((p) => p.sentAt > restoreAt && p.status === 200).map((p) => p.sentAt));
+    await sleep(1500);
+    loading = false;
+    await load;
+
+    const during = posts.filter((p) => p.sentAt >= cutAt && p.doneAt <= restoreAt);
+    const after = posts.filter((p) => p.sentAt >= firstOkAfter);
+    console.log(
+      `case 11: ${posts.length} posts; ${during.length} while down (statuses ${[...new Set(during.map((p) => p.status))].join(",")}); ` +
+        `first 200 ${firstOkAfter - restoreAt} ms after the restore; ${after.length} after it`,
+    );
+    expect(during.length).toBeGreaterThan(20);
+    expect(during.every((p) => p.status === 503)).toBe(true);
+    expect(after.length).toBeGreaterThan(10);
+    expect(after.every((p) => p.status === 200)).toBe(true);
+    expect(posts.every((p) => p.status === 200 || p.status === 503)).toBe(true);
+    // Still the same process.
+    expect(a.kill("SIGCONT")).toBe(true);
+
+    // Every 200 has its row.
+    const rows = new Set((await sql.query<{ id: string }>("SELECT external_id AS id FROM messages WHERE direction = 'in'")).rows.map((r) => r.id));
+    const acked = posts.filter((p) => p.status === 200);
+    expect(acked.filter((p) => !rows.has(String(p.updateId)))).toEqual([]);
+    // Telegram redelivers what got a 503.
+    for (const p of posts.filter((q) => q.status === 503)) expect(await post(a.url, p.update)).toBe(200);
+
+    const expected = new Map<number, number>();
+    for (const p of posts) expected.set(p.chat, (expected.get(p.chat) ?? 0) + 1);
+    await until(() => [...expected].every(([chat, n]) => telegram.sent(chat).length >= n), `${posts.length} replies`, 60_000);
+    await sleep(1500);
+    // A send that reached Telegram while the database was down, and could not be marked, must not go out again.
+    const duplicates = [...expected].reduce((sum, [chat, n]) => sum + deliveries(chat) - n, 0);
+    console.log(`case 11: ${posts.length} messages, ${duplicates} duplicate replies`);
+    expect(duplicates, "duplicate replies: sends that reached Telegram during the outage were sent again after it").toBe(0);
+    for (const [chat, n] of expected) expect(telegram.sent(chat), `chat ${chat}`).toHaveLength(n);
+    expect(await count("SELECT count(*) AS n FROM messages WHERE direction = 'in' AND status <> 'done'")).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM outbox WHERE status <> 'sent'")).toBe(0);
+  }, 90_000);
 });
