@@ -74,12 +74,15 @@ program
 
 program
   .command("bench")
-  .description("replay a fixed synthetic workload through bot.handle and print speed and memory figures")
+  .description("replay a fixed synthetic workload through bot.handle, then load the webhooks over loopback; print speed and memory figures")
   .option("--turns <n>", "number of turns", positiveInt, 2000)
   .option("--conversations <n>", "number of conversations", positiveInt, 200)
   .addOption(new Option("--worker <store>", "internal: measure one store in this process").choices(["pglite", "postgres"]).hideHelp())
   .addOption(new Option("--data-dir <dir>", "internal: the worker's PGlite directory").hideHelp())
-  .action(async (opts: { turns: number; conversations: number; worker?: string; dataDir?: string }) => {
+  .option("--webhook-seconds <n>", "seconds of WhatsApp webhook load at 200 req/s", positiveInt, 20)
+  .option("--telegram-seconds <n>", "seconds of Telegram webhook load at 200 req/s (replies leave at Telegram's 30/s)", positiveInt, 3)
+  .option("--no-webhooks", "skip the webhook load test")
+  .action(async (opts: { turns: number; conversations: number; worker?: string; dataDir?: string; webhooks: boolean; webhookSeconds: number; telegramSeconds: number }) => {
     const { runBench } = await import("./cli/bench.js");
     await runBench(opts);
   });

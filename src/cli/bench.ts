@@ -125,7 +125,15 @@ function timeToFirstReply(dataDir: string): Promise<number> {
   });
 }
 
-export async function runBench(opts: { turns: number; conversations: number; worker?: string; dataDir?: string }): Promise<void> {
+export async function runBench(opts: {
+  turns: number;
+  conversations: number;
+  worker?: string;
+  dataDir?: string;
+  webhooks?: boolean;
+  webhookSeconds?: number;
+  telegramSeconds?: number;
+}): Promise<void> {
   if (opts.worker) {
     const db = loadConfig().database;
     const target: StorageTarget = opts.worker === "postgres" && db.kind === "postgres" ? db : { kind: "pglite", dataDir: opts.dataDir };
@@ -172,5 +180,9 @@ export async function runBench(opts: { turns: number; conversations: number; wor
     console.log(`console chat start     cold ${cold.toFixed(2)} s (new data directory)  warm ${warm.toFixed(2)} s (time to first reply)`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+  if (opts.webhooks !== false) {
+    const { runWebhookBench } = await import("./bench-webhooks.js");
+    await runWebhookBench({ seconds: opts.webhookSeconds ?? 20, telegramSeconds: opts.telegramSeconds ?? 3, rate: 200, chats: 500 }, console.log);
   }
 }

@@ -1,0 +1,353 @@
+import { createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { UserFromGetMe } from "grammy/types";
+import { loadConfig } from "../config.js";
+import type { Channel } from "../core/model.js";
+import { silentLogger } from "../logger.js";
+import type { SqlDriver } from "../storage/driver.js";
+import type { StorageTarget } from "../storage/open-storage.js";
+import { createPgDriver } from "../storage/pg-driver.js";
+
+/**
+ * The webhook part of `rotabot bench`: `rotabot serve` in this process, on
+ * loopback, with a minimal fake Telegram Bot API and WhatsApp Graph API that
+ * answer every send with success and count replies per chat. autocannon posts
+ * correctly authenticated updates (a unique update id or wamid each, spread
+ * over many chats) at a fixed rate; then the bench waits for the inbox and
+ * the outbox to drain and checks that every accepted message got exactly one
+ * reply.
+ */
+
+const TOKEN = "7000000001:BENCH-token";
+const SECRET = "bench_secret-0123456789";
+const APP_SECRET = "bench-app-secret";
+const PHONE_NUMBER_ID = "100000000000001";
+const GRAPH_VERSION = "v21.0";
+/** Questions with one reply message each, on both channels. */
+const QUESTIONS = ["what is an observership?", "how much does an observership cost?", "what is an externship?", "hello"];
+
+const botInfo: UserFromGetMe = {
+  id: 7000000001,
+  is_bot: true,
+  first_name: "rotabot",
+  username: "rotabot_bench_bot",
+  can_join_groups: true,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+  can_manage_bots: false,
+  supports_join_request_queries: false,
+};
+
+export interface WebhookBenchOptions {
+  /** Seconds of load on /whatsapp/webhook. */
+  seconds: number;
+  /** Seconds of load on /telegram/webhook (its replies leave at Telegram's 30/s). */
+  telegramSeconds: number;
+  /** Requests per second. */
+  rate: number;
+  /** Distinct chats the requests are spread over. */
+  chats: number;
+}
+
+export interface WebhookFigures {
+  channel: Channel;
+  store: string;
+  seconds: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  ackP50Ms: number;
+  ackP99Ms: number;
+  /** Messages stored (warm-up included), each of which must get one reply. */
+  accepted: number;
+  /** Replies to the timed load. */
+  replies: number;
+  /** Replies per second from the start of the load until the last reply. */
+  turnsPerSecond: number;
+  /** Seconds from the end of the load until the last reply. */
+  drainSeconds: number;
+  /** Accepted (2xx or stored) but no reply. */
+  lost: number;
+  duplicates: number;
+}
+
+/** The fake platform APIs: every send succeeds; replies are counted per chat. */
+interface FakeApis {
+  url: string;
+  replies: Map<string, number>;
+  total(channel: Channel): number;
+  lastReplyAt: Record<Channel, number>;
+  close(): Promise<void>;
+}
+
+async function startFakeApis(): Promise<FakeApis> {
+  const replies = new Map<string, number>();
+  const totals: Record<string, number> = {};
+  const lastReplyAt = { telegram: 0, whatsapp: 0 } as Record<Channel, number>;
+  let messageId = 0;
+  const count = (channel: Channel, chat: string) => {
+    const key = `${channel}:${chat}`;
+    replies.set(key, (replies.get(key) ?? 0) + 1);
+    totals[channel] = (totals[channel] ?? 0) + 1;
+    lastReplyAt[channel] = performance.now();
+  };
+  const json = (res: ServerResponse, body: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
+      } catch {
+        // grammY sends JSON; anything else is answered like an empty call.
+      }
+      const url = req.url ?? "";
+      const telegram = /^\/bot[^/]+\/([A-Za-z]+)/.exec(url);
+      if (telegram) {
+        if (telegram[1] === "sendMessage") {
+          count("telegram", String(body.chat_id));
+          const id = Number(body.chat_id);
+          return json(res, { ok: true, result: { message_id: ++messageId, date: Math.floor(Date.now() / 1000), chat: { id, type: "private", first_name: "Student" }, text: body.text } });
+        }
+        return json(res, { ok: true, result: true });
+      }
+      if (url.startsWith(`/${GRAPH_VERSION}/${PHONE_NUMBER_ID}/messages`)) {
+        if (body.status === "read") return json(res, { success: true });
+        count("whatsapp", String(body.to));
+        return json(res, { messaging_product: "whatsapp", contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: `wamid.BENCH${++messageId}` }] });
+      }
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    replies,
+    total: (channel) => totals[channel] ?? 0,
+    lastReplyAt,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** One request body per call: a fresh update id or wamid, the next chat, the next question. */
+function requestFactory(channel: Channel, chats: number): () => { chat: string; body: string; headers: Record<string, string> } {
+  let n = 0;
+  const chatBase = channel === "telegram" ? 900_000_000 : 15_550_000_000;
+  const runId = Date.now().toString(36);
+  return () => {
+    n++;
+    const chat = String(chatBase + (n % chats));
+    const text = QUESTIONS[Math.floor(n / chats) % QUESTIONS.length] as string;
+    const now = Math.floor(Date.now() / 1000);
+    if (channel === "telegram") {
+      const body = JSON.stringify({
+        update_id: 100_000_000 + n,
+        message: { message_id: n, from: { id: Number(chat), is_bot: false, first_name: "Student" }, chat: { id: Number(chat), type: "private", first_name: "Student" }, date: now, text },
+      });
+      return { chat, body, headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET } };
+    }
+    const body = JSON.stringify({
+      object: "whatsapp_business_account",
+      entry: [{
+        id: "102290129340398",
+        changes: [{
+          field: "messages",
+          value: {
+            messaging_product: "whatsapp",
+            metadata: { display_phone_number: "15550783881", phone_number_id: PHONE_NUMBER_ID },
+            contacts: [{ profile: { name: "Student" }, wa_id: chat }],
+            messages: [{ from: chat, id: `wamid.BENCH${runId}${n}`, timestamp: String(now), type: "text", text: { body: text } }],
+          },
+        }],
+      }],
+    });
+    const signature = `sha256=${createHmac("sha256", APP_SECRET).update(body).digest("hex")}`;
+    return { chat, body, headers: { "content-type": "application/json", "x-hub-signature-256": signature } };
+  };
+}
+
+/** Drives one channel's webhook, waits for the drain, and checks every accepted message got one reply. */
+async function loadChannel(o: {
+  channel: Channel;
+  store: string;
+  url: string;
+  seconds: number;
+  rate: number;
+  chats: number;
+  apis: FakeApis;
+  db: SqlDriver;
+}): Promise<WebhookFigures> {
+  const { default: autocannon } = await import("autocannon");
+  const next = requestFactory(o.channel, o.chats);
+  const path = `/${o.channel}/webhook`;
+  const pendingCount = async () =>
+    Number(
+      (
+        await o.db.query<{ n: number }>(
+          `SELECT (SELECT count(*) FROM messages WHERE channel = $1 AND direction = 'in' AND status = 'pending')
+                + (SELECT count(*) FROM outbox WHERE channel = $1 AND status = 'pending') AS n`,
+          [o.channel],
+        )
+      ).rows[0]?.n,
+    );
+  const drained = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    while ((await pendingCount()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  };
+
+  // Untimed warm-up (JIT, prepared statements, pools), as in the turn bench; its messages are checked too.
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      for (let i = 0; i < 10; i++) {
+        const r = next();
+        await fetch(`${o.url}${path}`, { method: "POST", headers: r.headers, body: r.body }).then((res) => res.arrayBuffer());
+      }
+    }),
+  );
+  await drained(30_000);
+  const repliesBefore = o.apis.total(o.channel);
+
+  const started = performance.now();
+  const result = await autocannon({
+    url: o.url,
+    connections: 50,
+    overallRate: o.rate,
+    duration: o.seconds,
+    requests: [
+      {
+        method: "POST",
+        path,
+        setupRequest: (request) => {
+          const r = next();
+          return { ...request, method: "POST", path, headers: r.headers, body: r.body };
+        },
+      },
+    ],
+  });
+  const loadEnded = performance.now();
+
+  // Drained: nothing pending in the inbox or the outbox of this channel.
+  await drained(90_000);
+  // Longer than a sweep: a late duplicate would arrive now.
+  await new Promise((r) => setTimeout(r, 1200));
+
+  const rows = await o.db.query<{ conversation: string; n: number }>(
+    "SELECT conversation, count(*) AS n FROM messages WHERE channel = $1 AND direction = 'in' GROUP BY conversation",
+    [o.channel],
+  );
+  let accepted = 0;
+  let lost = 0;
+  let duplicates = 0;
+  for (const row of rows.rows) {
+    const expected = Number(row.n);
+    const got = o.apis.replies.get(`${o.channel}:${row.conversation}`) ?? 0;
+    accepted += expected;
+    lost += Math.max(0, expected - got);
+    duplicates += Math.max(0, got - expected);
+  }
+  const ok2xx = result["2xx"];
+  // A 2xx without a stored row would be a lost message too.
+  lost += Math.max(0, ok2xx - accepted);
+  const replies = o.apis.total(o.channel) - repliesBefore;
+  const lastReply = o.apis.lastReplyAt[o.channel];
+  return {
+    channel: o.channel,
+    store: o.store,
+    seconds: o.seconds,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    ackP50Ms: result.latency.p50,
+    ackP99Ms: result.latency.p99,
+    accepted,
+    replies,
+    turnsPerSecond: replies / ((Math.max(lastReply, loadEnded) - started) / 1000),
+    drainSeconds: Math.max(0, lastReply - loadEnded) / 1000,
+    lost,
+    duplicates,
+  };
+}
+
+/** Runs the webhook load on one store: PostgreSQL when DATABASE_URL is set, else PGlite on disk. */
+export async function runWebhookBench(opts: WebhookBenchOptions, print: (line: string) => void): Promise<WebhookFigures[]> {
+  const database = loadConfig().database;
+  const tmp = mkdtempSync(join(tmpdir(), "rotabot-bench-webhooks-"));
+  const apis = await startFakeApis();
+  let target: StorageTarget;
+  let store: string;
+  let dropDatabase = async () => {};
+  if (database.kind === "postgres") {
+    const dbName = `rotabot_bench_webhooks_${process.pid}`;
+    const admin = createPgDriver({ connectionString: database.url, max: 1 });
+    await admin.exec(`CREATE DATABASE ${dbName}`);
+    const url = new URL(database.url);
+    url.pathname = `/${dbName}`;
+    target = { kind: "postgres", url: url.toString() };
+    store = "postgresql";
+    dropDatabase = async () => {
+      await admin.exec(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.close();
+    };
+  } else {
+    target = { kind: "pglite", dataDir: join(tmp, "pglite") };
+    store = "pglite (on disk)";
+  }
+
+  const config = loadConfig({
+    PORT: "0",
+    PUBLIC_URL: "https://rotabot.example.org",
+    // The load sends several messages a minute per chat; the per-student limit would answer them with a notice.
+    RATE_LIMIT_PER_MINUTE: "10000",
+    TELEGRAM_BOT_TOKEN: TOKEN,
+    TELEGRAM_WEBHOOK_SECRET: SECRET,
+    TELEGRAM_API_ROOT: apis.url,
+    WHATSAPP_ACCESS_TOKEN: "bench-access-token",
+    WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
+    WHATSAPP_APP_SECRET: APP_SECRET,
+    WHATSAPP_VERIFY_TOKEN: "bench-verify",
+    WHATSAPP_API_BASE: `${apis.url}/${GRAPH_VERSION}`,
+    ...(target.kind === "postgres" ? { DATABASE_URL: target.url } : { ROTABOT_DATA_DIR: join(tmp, "data") }),
+  });
+  const { startServer } = await import("../serve.js");
+  const server = await startServer(config, { logger: silentLogger, storage: target, host: "127.0.0.1", telegramBotInfo: botInfo, watchKnowledge: false });
+  const url = `http://127.0.0.1:${server.port}`;
+  const figures: WebhookFigures[] = [];
+  try {
+    print(
+      `webhooks: ${opts.rate} req/s over loopback (autocannon, 50 connections), ${opts.chats} chats, rotabot serve on ${store}, ` +
+        `worker concurrency ${config.server.workerConcurrency}; Telegram replies paced at its 30/s limit; load generator in this process`,
+    );
+    for (const [channel, seconds] of [["telegram", opts.telegramSeconds], ["whatsapp", opts.seconds]] as const) {
+      const f = await loadChannel({ channel, store, url, seconds, rate: opts.rate, chats: opts.chats, apis, db: server.app.storage.driver });
+      figures.push(f);
+      print(formatWebhookFigures(f));
+    }
+  } finally {
+    await server.close();
+    await apis.close();
+    await dropDatabase();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return figures;
+}
+
+export function formatWebhookFigures(f: WebhookFigures): string {
+  return (
+    `${`${f.channel} webhook`.padEnd(18)} ${f.seconds} s  ${f.requests} req  ack p50 ${f.ackP50Ms.toFixed(1)} ms  p99 ${f.ackP99Ms.toFixed(1)} ms  ` +
+    `non-2xx ${f.non2xx + f.errors}  ${f.turnsPerSecond.toFixed(0)} turns/s (drain ${f.drainSeconds.toFixed(1)} s after the load)  ` +
+    `${f.replies} replies  lost ${f.lost}  duplicates ${f.duplicates}${f.ackP99Ms > 50 ? "  (ack p99 over the 50 ms target)" : ""}`
+  );
+}
