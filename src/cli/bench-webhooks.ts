@@ -157,7 +157,8 @@ function requestFactory(channel: Channel, chats: number): () => { chat: string; 
         update_id: 100_000_000 + n,
         message: { message_id: n, from: { id: Number(chat), is_bot: false, first_name: "Student" }, chat: { id: Number(chat), type: "private", first_name: "Student" }, date: now, text },
       });
-      return { chat, body, headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET } };
+      const headers: Record<string, string> = { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET };
+      return { chat, body, headers };
     }
     const body = JSON.stringify({
       object: "whatsapp_business_account",
@@ -175,7 +176,8 @@ function requestFactory(channel: Channel, chats: number): () => { chat: string; 
       }],
     });
     const signature = `sha256=${createHmac("sha256", APP_SECRET).update(body).digest("hex")}`;
-    return { chat, body, headers: { "content-type": "application/json", "x-hub-signature-256": signature } };
+    const headers: Record<string, string> = { "content-type": "application/json", "x-hub-signature-256": signature };
+    return { chat, body, headers };
   };
 }
 
