@@ -276,7 +276,8 @@ describe.skipIf(!postgresUrl)("rotabot serve as separate processes on PostgreSQL
     await proxy.cut();
     const cutAt = Date.now();
     await sleep(300);
-    expect(await ready()).toBe(503);
+    // 0 here means the process died: its stderr says why.
+    expect(await ready(), `the process must stay up; its log ends:\n${a.stderr().slice(-1500)}`).toBe(503);
     await sleep(5_500);
     expect(await ready()).toBe(503);
     const restoreAt = Date.now();
