@@ -236,8 +236,8 @@ describe("case 26: after the fuzzing", () => {
     expect(waErrors).toEqual([]);
     // The fuzzing above did reach the senders (skipped when this test runs alone).
     if (posts > 500) {
-      expect(t.telegram.sent().length).toBeGreaterThan(20);
-      expect(t.graph.sent().length).toBeGreaterThan(20);
+      expect(t.telegram.sent().length).toBeGreaterThan(5);
+      expect(t.graph.sent().length).toBeGreaterThan(5);
     }
     expect(rejections.map(String)).toEqual([]);
   });
