@@ -151,7 +151,7 @@ export function createBot(options: BotOptions): Bot {
 
     const { intent, result } = outcome;
     if (result.forget) {
-      const inbox = how.deliver ? { conversation: inbound.conversation, messageId: inbound.id, replies: result.replies } : undefined;
+      const inbox = how.deliver ? { conversation: inbound.conversation, messageId: inbound.id, receivedAt: inbound.receivedAt, replies: result.replies } : undefined;
       await store.forget(inbound.channel, inbound.sender, inbox);
       log.info({ channel: inbound.channel, conversation: inbound.conversation }, "student data erased on request");
       return { handled: true, intent, replies: result.replies };

@@ -63,6 +63,9 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
   const rateLimit = options.rateLimitPerMinute ?? 20;
   const senders = new Map(options.senders.map((s) => [s.channel, s]));
 
+  // Sent, but the database could not record it (it went down mid-turn): recording is
+  // retried before anything else, so the student does not get the reply twice.
+  const sentUnrecorded = new Map<number, Date>();
   const queued: string[] = [];
   const scheduled = new Set<string>();
   const running = new Set<string>();
@@ -172,11 +175,20 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
     const { channel } = sender;
     const items = await inbox.undelivered(channel, conversation, BATCH);
     for (const item of items) {
+      const sentAt = sentUnrecorded.get(item.id);
+      if (sentAt) {
+        await inbox.markSent(item.id, sentAt);
+        sentUnrecorded.delete(item.id);
+        continue;
+      }
       const now = clock.now();
       if (item.nextAttemptAt > now) return;
       if (sender.replyWindowMs !== undefined) {
-        const last = await inbox.lastInboundAt(channel, conversation);
-        if (!last || now.getTime() - last.getTime() > sender.replyWindowMs) {
+        // The student's last message, or the one this replies to when history was erased (/forget).
+        const stored = await inbox.lastInboundAt(channel, conversation);
+        const own = item.payload.inboundAt ? Date.parse(item.payload.inboundAt) : Number.NaN;
+        const last = Math.max(stored?.getTime() ?? 0, Number.isFinite(own) ? own : 0);
+        if (now.getTime() - last > sender.replyWindowMs) {
           await inbox.markUndeliverable(item.id, "reply window closed");
           observer.delivery?.(channel, "undeliverable");
           continue;
@@ -198,8 +210,14 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
         await inbox.markRetry(item.id, brief(err), next);
         return;
       }
-      await inbox.markSent(item.id, clock.now());
+      const sent = clock.now();
       observer.delivery?.(channel, "sent");
+      try {
+        await inbox.markSent(item.id, sent);
+      } catch (err) {
+        if (sentUnrecorded.size < 100_000) sentUnrecorded.set(item.id, sent);
+        throw err;
+      }
     }
   }
 

@@ -22,13 +22,42 @@ export function createIntake(options: { inbox: InboxStore; worker?: Pick<InboxWo
   const { inbox, worker, maxMessageChars } = options;
   return {
     async accept(inbound, seq) {
-      // NULs, control characters and lone surrogates go before the database sees them.
+      // NULs, control characters and lone surrogates go before the database sees them,
+      // from the ids and the button value as much as from the text.
       const clean = cleanInput(inbound.text, maxMessageChars);
-      const result = await inbox.accept({ ...inbound, text: clean.text }, { seq, truncated: clean.truncated });
+      const safe = {
+        ...inbound,
+        id: safeString(inbound.id),
+        conversation: safeString(inbound.conversation),
+        sender: safeString(inbound.sender),
+        payload: inbound.payload === undefined ? undefined : safeString(inbound.payload),
+        text: clean.text,
+      };
+      const result = await inbox.accept(safe, { seq, truncated: clean.truncated });
       if (result.isNew) worker?.notify(inbound.channel, inbound.conversation);
       return result;
     },
-    deadLetter: (letter) => inbox.deadLetter({ ...letter, body: cleanInput(letter.body, 20_000).text }),
-    recordStatus: (status) => inbox.recordStatus(status),
+    deadLetter: (letter) =>
+      inbox.deadLetter({
+        ...letter,
+        externalId: safeString(letter.externalId),
+        sender: letter.sender === undefined ? undefined : safeString(letter.sender),
+        reason: safeString(letter.reason),
+        body: cleanInput(letter.body, 20_000).text,
+      }),
+    recordStatus: (status) =>
+      inbox.recordStatus({
+        ...status,
+        messageId: safeString(status.messageId),
+        status: safeString(status.status),
+        recipient: status.recipient === undefined ? undefined : safeString(status.recipient),
+        error: status.error === undefined ? undefined : safeString(status.error),
+      }),
   };
+}
+
+/** A platform id or value made storable: well-formed UTF-16, no NULs or control characters, bounded. */
+function safeString(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return String(s).toWellFormed().replace(/[\u0000-\u001F\u007F]/g, "").slice(0, 1000);
 }

@@ -61,7 +61,7 @@ export interface ConversationStore {
    * the request itself is marked done, and the confirmation goes into the
    * outbox, all in the same transaction.
    */
-  forget(channel: Channel, sender: string, inbox?: { conversation: string; messageId: string; replies: Reply[] }): Promise<void>;
+  forget(channel: Channel, sender: string, inbox?: { conversation: string; messageId: string; receivedAt: Date; replies: Reply[] }): Promise<void>;
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;
 }
@@ -88,7 +88,8 @@ export interface OutboxItem {
   nextAttemptAt: Date;
 }
 
-export type OutboxPayload = { kind: "reply"; reply: Reply };
+/** `inboundAt`: when the student wrote the message this replies to (ISO), for reply windows. */
+export type OutboxPayload = { kind: "reply"; reply: Reply; inboundAt?: string };
 
 /**
  * The inbox and outbox of the messenger channels. Webhooks `accept` (durably,

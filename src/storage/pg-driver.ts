@@ -31,7 +31,7 @@ export function createPgDriver(options: { connectionString: string; max?: number
   const pool = new pg.Pool({ ...settings, max: options.max ?? 10 });
   // Conversation locks hold a connection each while a turn runs; they get their
   // own pool so that a slow platform never starves the queries.
-  const lockPool = new pg.Pool({ ...settings, max: options.maxLocks ?? 16 });
+  const lockPool = new pg.Pool({ ...settings, max: options.maxLocks ?? 20 });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on("error", () => {});
   lockPool.on("error", () => {});
@@ -51,45 +51,72 @@ export function createPgDriver(options: { connectionString: string; max?: number
     query: root.query,
     exec: root.exec,
     async transaction(fn) {
-      const client = await pool.connect();
+      const { client, broken, release } = await checkOut(pool);
       try {
         await client.query("BEGIN");
         const result = await fn(wrap(client));
         await client.query("COMMIT");
         return result;
       } catch (err) {
-        await client.query("ROLLBACK").catch(() => {});
+        if (!broken()) await client.query("ROLLBACK").catch(() => {});
         throw err;
       } finally {
-        client.release();
+        release();
       }
     },
     async tryLock(key) {
-      const client = await lockPool.connect();
+      const { client, release } = await checkOut(lockPool);
       let ok = false;
       try {
         const r = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key]);
         ok = r.rows[0]?.ok === true;
       } catch (err) {
-        client.release(true);
+        release(true);
         throw err;
       }
       if (!ok) {
-        client.release();
+        release();
         return null;
       }
       return async () => {
         try {
           await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);
-          client.release();
+          release();
         } catch {
           // The connection is gone, and the lock with it: never reuse that client.
-          client.release(true);
+          release(true);
         }
       };
     },
     async close() {
       await Promise.all([pool.end(), lockPool.end()]);
+    },
+  };
+}
+
+/**
+ * A client out of the pool, with an error listener for as long as it is out:
+ * the pool only listens on idle clients, and a connection lost while a client
+ * is checked out (a database restart during a turn) would otherwise be an
+ * unhandled 'error' event that kills the process. A broken client is
+ * destroyed on release, never reused.
+ */
+async function checkOut(pool: pg.Pool) {
+  const client = await pool.connect();
+  let failed = false;
+  const onError = () => {
+    failed = true;
+  };
+  client.on("error", onError);
+  let released = false;
+  return {
+    client,
+    broken: () => failed,
+    release(destroy = false) {
+      if (released) return;
+      released = true;
+      client.off("error", onError);
+      client.release(destroy || failed);
     },
   };
 }

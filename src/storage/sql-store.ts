@@ -1,5 +1,5 @@
 import type { Channel, Inbound, Reply } from "../core/model.js";
-import type { ConversationStore, LoadedConversation, StoredMessage, TurnRecord } from "../core/ports.js";
+import type { ConversationStore, LoadedConversation, OutboxPayload, StoredMessage, TurnRecord } from "../core/ports.js";
 import { parseProfile, parseState } from "../core/state.js";
 import type { SqlDriver, SqlExecutor } from "./driver.js";
 
@@ -32,11 +32,11 @@ export const inboundParams = (inbound: Inbound, options: { truncated?: boolean }
 ];
 
 /** Puts a reply in the outbox; a second write with the same key is a no-op. */
-const enqueue = (ex: SqlExecutor, dedupeKey: string, channel: string, conversation: string, reply: Reply) =>
+const enqueue = (ex: SqlExecutor, dedupeKey: string, channel: string, conversation: string, reply: Reply, inboundAt: Date) =>
   ex.query(
     `INSERT INTO outbox (dedupe_key, channel, conversation, payload) VALUES ($1, $2, $3, $4::jsonb)
      ON CONFLICT (dedupe_key) DO NOTHING`,
-    [dedupeKey, channel, conversation, JSON.stringify({ kind: "reply", reply })],
+    [dedupeKey, channel, conversation, JSON.stringify({ kind: "reply", reply, inboundAt: inboundAt.toISOString() } satisfies OutboxPayload)],
   );
 
 const toLoaded = (row: { state: unknown; profile: unknown } | undefined): LoadedConversation => ({
@@ -124,7 +124,7 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
           if (t.deliver) {
             await tx.query("UPDATE messages SET status = 'done' WHERE channel = $1 AND external_id = $2", [inbound.channel, inbound.id]);
             for (const [i, reply] of t.replies.entries()) {
-              await enqueue(tx, `reply:${inbound.channel}:${inbound.id}:${i}`, inbound.channel, inbound.conversation, reply);
+              await enqueue(tx, `reply:${inbound.channel}:${inbound.id}:${i}`, inbound.channel, inbound.conversation, reply, inbound.receivedAt);
             }
           }
         });
@@ -173,7 +173,7 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
         await tx.query("DELETE FROM dead_letters WHERE channel = $1 AND sender = $2", [channel, sender]);
         await tx.query("DELETE FROM outbox WHERE channel = $1 AND conversation = $2", [channel, sender]);
         for (const [i, reply] of (inbox?.replies ?? []).entries()) {
-          await enqueue(tx, `reply:${channel}:${inbox?.messageId}:${i}`, channel, inbox?.conversation ?? sender, reply);
+          await enqueue(tx, `reply:${channel}:${inbox?.messageId}:${i}`, channel, inbox?.conversation ?? sender, reply, inbox?.receivedAt ?? new Date());
         }
       });
     },

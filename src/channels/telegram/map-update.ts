@@ -66,7 +66,7 @@ function mapMessage(message: Message, updateId: number, me: Pick<UserFromGetMe, 
       sender: String(message.from.id),
       text,
       contentType: unsupported ? "unsupported" : undefined,
-      receivedAt: new Date(message.date * 1000),
+      receivedAt: Number.isFinite(message.date) && message.date > 0 && message.date < 1e11 ? new Date(message.date * 1000) : new Date(),
     },
   };
 }

@@ -57,7 +57,8 @@ function mapMessage(m: Json, fallbackId: string): WhatsAppEvent {
   const type = str(m.type) ?? "unknown";
   if (!id || !from) return { kind: "dead", externalId: id ?? fallbackId, sender: from, reason: "message without id or sender", body: JSON.stringify(m).slice(0, 20_000) };
   const base = { id, channel: "whatsapp" as const, conversation: from, sender: from, receivedAt: timestamp(m.timestamp) };
-  const seq = Number(str(m.timestamp) ?? 0) || 0;
+  const n = Number(str(m.timestamp));
+  const seq = Number.isSafeInteger(n) && n > 0 ? n : 0;
   const interactive = obj(m.interactive);
   const reply = obj(interactive?.button_reply) ?? obj(interactive?.list_reply);
   if (type === "text") return { kind: "message", seq, inbound: { ...base, text: str(obj(m.text)?.body) ?? "" } };
@@ -76,6 +77,6 @@ function mapMessage(m: Json, fallbackId: string): WhatsAppEvent {
 }
 
 function timestamp(v: unknown): Date {
-  const seconds = Number(str(v));
-  return Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : new Date();
+  const date = new Date(Number(str(v)) * 1000);
+  return Number.isFinite(date.getTime()) && date.getTime() > 0 ? date : new Date();
 }
