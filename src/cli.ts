@@ -82,7 +82,13 @@ program
   .option("--webhook-seconds <n>", "seconds of WhatsApp webhook load at 200 req/s", positiveInt, 20)
   .option("--telegram-seconds <n>", "seconds of Telegram webhook load at 200 req/s (replies leave at Telegram's 30/s)", positiveInt, 3)
   .option("--no-webhooks", "skip the webhook load test")
-  .action(async (opts: { turns: number; conversations: number; worker?: string; dataDir?: string; webhooks: boolean; webhookSeconds: number; telegramSeconds: number }) => {
+  .addOption(new Option("--webhook-driver <json>", "internal: generate one channel's webhook load in this process").hideHelp())
+  .action(async (opts: { turns: number; conversations: number; worker?: string; dataDir?: string; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookDriver?: string }) => {
+    if (opts.webhookDriver) {
+      const { runWebhookDriver } = await import("./cli/bench-webhooks.js");
+      await runWebhookDriver(JSON.parse(opts.webhookDriver) as Parameters<typeof runWebhookDriver>[0]);
+      return;
+    }
     const { runBench } = await import("./cli/bench.js");
     await runBench(opts);
   });

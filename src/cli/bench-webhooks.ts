@@ -5,7 +5,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { UserFromGetMe } from "grammy/types";
-import { loadConfig } from "../config.js";
+import { spawn } from "node:child_process";
+import { loadConfig, PACKAGE_ROOT } from "../config.js";
 import type { Channel } from "../core/model.js";
 import { silentLogger } from "../logger.js";
 import type { SqlDriver } from "../storage/driver.js";
@@ -143,8 +144,8 @@ async function startFakeApis(): Promise<FakeApis> {
 }
 
 /** One request body per call: a fresh update id or wamid, the next chat, the next question. */
-function requestFactory(channel: Channel, chats: number): () => { chat: string; body: string; headers: Record<string, string> } {
-  let n = 0;
+function requestFactory(channel: Channel, chats: number, start = 0): () => { chat: string; body: string; headers: Record<string, string> } {
+  let n = start;
   const chatBase = channel === "telegram" ? 900_000_000 : 15_550_000_000;
   const runId = Date.now().toString(36);
   return () => {
@@ -192,7 +193,6 @@ async function loadChannel(o: {
   apis: FakeApis;
   db: SqlDriver;
 }): Promise<WebhookFigures> {
-  const { default: autocannon } = await import("autocannon");
   const next = requestFactory(o.channel, o.chats);
   const path = `/${o.channel}/webhook`;
   const pendingCount = async () =>
@@ -223,22 +223,8 @@ async function loadChannel(o: {
   const repliesBefore = o.apis.total(o.channel);
 
   const started = performance.now();
-  const result = await autocannon({
-    url: o.url,
-    connections: 50,
-    overallRate: o.rate,
-    duration: o.seconds,
-    requests: [
-      {
-        method: "POST",
-        path,
-        setupRequest: (request) => {
-          const r = next();
-          return { ...request, method: "POST", path, headers: r.headers, body: r.body };
-        },
-      },
-    ],
-  });
+  // The load comes from a process of its own, so that generating it does not slow the server it measures.
+  const result = await driveInChild({ channel: o.channel, url: o.url, seconds: o.seconds, rate: o.rate, chats: o.chats, start: 1_000_000 });
   const loadEnded = performance.now();
 
   // Drained: nothing pending in the inbox or the outbox of this channel.
@@ -269,11 +255,11 @@ async function loadChannel(o: {
     channel: o.channel,
     store: o.store,
     seconds: o.seconds,
-    requests: result.requests.total,
+    requests: result.requests,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    ackP50Ms: result.latency.p50,
-    ackP99Ms: result.latency.p99,
+    ackP50Ms: result.p50,
+    ackP99Ms: result.p99,
     accepted,
     replies,
     turnsPerSecond: replies / ((Math.max(lastReply, loadEnded) - started) / 1000),
@@ -281,6 +267,75 @@ async function loadChannel(o: {
     lost,
     duplicates,
   };
+}
+
+interface DriverOptions {
+  channel: Channel;
+  url: string;
+  seconds: number;
+  rate: number;
+  chats: number;
+  /** The first request number: ids must not repeat those of the warm-up. */
+  start: number;
+}
+
+interface DriverResult {
+  requests: number;
+  "2xx": number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  p50: number;
+  p99: number;
+}
+
+/** `rotabot bench --webhook-driver`: posts one channel's load with autocannon and prints the figures as JSON. */
+export async function runWebhookDriver(o: DriverOptions): Promise<void> {
+  const { default: autocannon } = await import("autocannon");
+  const next = requestFactory(o.channel, o.chats, o.start);
+  const path = `/${o.channel}/webhook`;
+  const result = await autocannon({
+    url: o.url,
+    connections: 50,
+    overallRate: o.rate,
+    duration: o.seconds,
+    requests: [
+      {
+        method: "POST",
+        path,
+        setupRequest: (request) => {
+          const r = next();
+          return { ...request, method: "POST", path, headers: r.headers, body: r.body };
+        },
+      },
+    ],
+  });
+  const out: DriverResult = {
+    requests: result.requests.total,
+    "2xx": result["2xx"],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+function driveInChild(o: DriverOptions): Promise<DriverResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(PACKAGE_ROOT, "src", "bin.js"), "bench", "--webhook-driver", JSON.stringify(o)], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      try {
+        resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "") as DriverResult);
+      } catch {
+        reject(new Error(`the load generator exited with code ${code} and no figures`));
+      }
+    });
+  });
 }
 
 /** Runs the webhook load on one store: PostgreSQL when DATABASE_URL is set, else PGlite on disk. */
@@ -330,7 +385,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions, print: (line: s
   try {
     print(
       `webhooks: ${opts.rate} req/s over loopback (autocannon, 50 connections), ${opts.chats} chats, rotabot serve on ${store}, ` +
-        `worker concurrency ${config.server.workerConcurrency}; Telegram replies paced at its 30/s limit; load generator in this process`,
+        `worker concurrency ${config.server.workerConcurrency}; Telegram replies paced at its 30/s limit; load generator in a process of its own`,
     );
     for (const [channel, seconds] of [["telegram", opts.telegramSeconds], ["whatsapp", opts.seconds]] as const) {
       const f = await loadChannel({ channel, store, url, seconds, rate: opts.rate, chats: opts.chats, apis, db: server.app.storage.driver });

@@ -135,6 +135,9 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
         for (const message of batch) {
           // Stopping: the turn in flight finishes and its reply is sent; the rest waits in the inbox.
           if (stopping) break;
+          // Let waiting I/O (webhook requests to acknowledge) run first: an embedded database
+          // answers through microtasks, and a backlog of turns would otherwise starve the acks.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           await processOne(sender, message);
           await deliver(sender, conversation);
         }
@@ -184,11 +187,11 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
       const now = clock.now();
       if (item.nextAttemptAt > now) return;
       if (sender.replyWindowMs !== undefined) {
-        // The student's last message, or the one this replies to when history was erased (/forget).
-        const stored = await inbox.lastInboundAt(channel, conversation);
+        // The message this replies to opens the window; only when that is too old does a
+        // later message of the student's (read from the database) matter.
         const own = item.payload.inboundAt ? Date.parse(item.payload.inboundAt) : Number.NaN;
-        const last = Math.max(stored?.getTime() ?? 0, Number.isFinite(own) ? own : 0);
-        if (now.getTime() - last > sender.replyWindowMs) {
+        const open = (t: number) => now.getTime() - t <= (sender.replyWindowMs as number);
+        if (!(Number.isFinite(own) && open(own)) && !open((await inbox.lastInboundAt(channel, conversation))?.getTime() ?? 0)) {
           await inbox.markUndeliverable(item.id, "reply window closed");
           observer.delivery?.(channel, "undeliverable");
           continue;

@@ -11,8 +11,12 @@ export interface QueryResult<R> {
 }
 
 export interface SqlExecutor {
-  /** One parameterized statement. */
-  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /**
+   * One parameterized statement. `urgent` (a webhook storing what it is about
+   * to acknowledge) goes ahead of other waiting work where the database runs
+   * one statement at a time (PGlite); PostgreSQL runs it on its own connection.
+   */
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[], options?: { urgent?: boolean }): Promise<QueryResult<R>>;
   /** Several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

@@ -48,15 +48,41 @@ export async function createPgliteDriver(options: { dataDir?: string; loadDataDi
     },
   });
   const root = wrap(db);
+  // PGlite runs one statement at a time on this thread. Our own two-lane queue feeds it
+  // one job at a time, so a webhook's insert waits for the statement or transaction in
+  // progress only, not for every worker query queued before it.
+  const urgent: (() => void)[] = [];
+  const normal: (() => void)[] = [];
+  let busy = false;
+  const pump = () => {
+    if (busy) return;
+    const next = urgent.shift() ?? normal.shift();
+    if (!next) return;
+    busy = true;
+    next();
+  };
+  function schedule<T>(job: () => Promise<T>, isUrgent = false): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      (isUrgent ? urgent : normal).push(() => {
+        job()
+          .then(resolve, reject)
+          .finally(() => {
+            busy = false;
+            pump();
+          });
+      });
+      pump();
+    });
+  }
   // One process owns the directory (the lock file), so in-process locks are all the locks there are.
   const held = new Set<string>();
   let closed = false;
   return {
     kind: "pglite",
     dump: async () => db.dumpDataDir("gzip"),
-    query: root.query,
-    exec: root.exec,
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    query: (sql, params, options) => schedule(() => root.query(sql, params), options?.urgent),
+    exec: (sql) => schedule(() => root.exec(sql)),
+    transaction: (fn) => schedule(() => db.transaction((tx) => fn(wrap(tx)))),
     async tryLock(key) {
       if (held.has(key)) return null;
       held.add(key);

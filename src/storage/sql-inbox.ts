@@ -40,6 +40,7 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
          VALUES ($1, $2, $3, 'in', $4, $5, $6, $7, 'pending', $8, $9, $10)
          ON CONFLICT (channel, external_id) DO NOTHING`,
         [...inboundParams(inbound, options), inbound.payload ?? null, inbound.contentType ?? null, options.seq ?? null],
+        { urgent: true },
       );
       return { isNew: r.rowCount > 0 };
     },
