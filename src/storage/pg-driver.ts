@@ -29,11 +29,14 @@ export function createPgDriver(options: { connectionString: string; max?: number
     query_timeout: 10_000,
   };
   const pool = new pg.Pool({ ...settings, max: options.max ?? 10 });
+  // Webhooks storing what they are about to acknowledge never queue behind the worker's queries.
+  const urgentPool = new pg.Pool({ ...settings, max: 4 });
   // Conversation locks hold a connection each while a turn runs; they get their
   // own pool so that a slow platform never starves the queries.
   const lockPool = new pg.Pool({ ...settings, max: options.maxLocks ?? 20 });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on("error", () => {});
+  urgentPool.on("error", () => {});
   lockPool.on("error", () => {});
   const wrap = (q: pg.Pool | pg.PoolClient): SqlExecutor => ({
     async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
@@ -46,9 +49,10 @@ export function createPgDriver(options: { connectionString: string; max?: number
     },
   });
   const root = wrap(pool);
+  const urgent = wrap(urgentPool);
   return {
     kind: "postgres",
-    query: root.query,
+    query: (sql, params, options) => (options?.urgent ? urgent.query(sql, params) : root.query(sql, params)),
     exec: root.exec,
     async transaction(fn) {
       const { client, broken, release } = await checkOut(pool);
@@ -89,7 +93,7 @@ export function createPgDriver(options: { connectionString: string; max?: number
       };
     },
     async close() {
-      await Promise.all([pool.end(), lockPool.end()]);
+      await Promise.all([pool.end(), urgentPool.end(), lockPool.end()]);
     },
   };
 }
