@@ -3,6 +3,7 @@ import { loadDictionary, type Dictionary } from "./dictionary.js";
 import type { Intent } from "../core/intents.js";
 import type { KnowledgeBase } from "../knowledge/loader.js";
 import { createPhraseTable, rewrite, stem, tokenize, type PhraseTable } from "./normalize.js";
+import { learnCues } from "./cues.js";
 import { createNaiveBayes } from "./naive-bayes.js";
 import { createTfidfIndex } from "./tfidf.js";
 
@@ -71,6 +72,8 @@ const BAYES_WEIGHT = 0.1;
  * not one it hardly matches (an aside about cricket after a question on observerships).
  */
 const CONTEXT_GAIN = 0.3;
+/** How much an intent's strongest cue word (a word its questions use almost exclusively: "fee", "when") adds to its score. */
+const CUE_WEIGHT = 0.15;
 /** The vocabulary topic that every specialty of `specialties` stands for. */
 const SPECIALTY_TOPIC = "specialty";
 /** Bonus per subject of the entry that the message names, when ranking intents. */
@@ -159,6 +162,8 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   const docs = kb.entries.flatMap((e) => [...e.examples, e.title].map((q) => ({ entryId: e.id, intent: e.intent, features: features(analyzeTokens(q)) })));
   const index = createTfidfIndex(docs.map((d) => ({ label: d.entryId, features: d.features })));
   const bayes = createNaiveBayes(docs.map((d) => ({ label: d.intent, features: d.features })));
+  const unigrams = (f: Map<string, number>) => [...f.keys()].filter((k) => !k.includes("_"));
+  const cues = learnCues(docs.map((d) => ({ label: d.intent, words: unigrams(d.features) })));
   // The word stems each intent's questions use, to see how much of a message an intent can account for.
   const wordsOf = new Map<Intent, Set<string>>();
   for (const d of docs) {
@@ -208,11 +213,14 @@ export function createNlu(kb: KnowledgeBase): Nlu {
       }
       // The nearest entry says what the message is about; the pooled intent model, what kind of question it is;
       // and an intent whose questions never use most of the message's words is a poor fit for it.
-      const words = [...messageFeatures.keys()].filter((k) => !k.includes("_"));
+      // A cue word ("fees", "price") says what kind of question it is, even when the subject is someone else's.
+      const words = unigrams(messageFeatures);
+      const cueStrengths = cues.strengths(words);
       for (const [intent, score] of intentScores) {
         const vocabulary = wordsOf.get(intent);
         const coverage = words.length > 0 && vocabulary ? words.filter((w) => vocabulary.has(w)).length / words.length : 1;
-        intentScores.set(intent, (score + BAYES_WEIGHT * (posterior.get(intent) ?? 0)) * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage));
+        const evidence = score + BAYES_WEIGHT * (posterior.get(intent) ?? 0) + CUE_WEIGHT * (cueStrengths.get(intent) ?? 0);
+        intentScores.set(intent, evidence * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage));
       }
       const intents = [...intentScores]
         .map(([intent, score]) => ({ intent, score }))
