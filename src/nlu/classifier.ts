@@ -74,6 +74,12 @@ const BAYES_WEIGHT = 0.1;
 const CONTEXT_GAIN = 0.3;
 /** How much an intent's strongest cue word (a word its questions use almost exclusively: "fee", "when") adds to its score. */
 const CUE_WEIGHT = 0.15;
+/**
+ * Small talk needs a cue of its own: a subject of a small-talk entry ("thanks", a greeting), a message this close
+ * (cosine) to one of its questions, or one whose every word small-talk questions use. Otherwise "can you read my
+ * ecg" is "who are you" for its "can you", and "bitcoin price today" a goodbye for its "today".
+ */
+const SMALLTALK_WITHOUT_CUE = 0.8;
 /** The vocabulary topic that every specialty of `specialties` stands for. */
 const SPECIALTY_TOPIC = "specialty";
 /** Bonus per subject of the entry that the message names, when ranking intents. */
@@ -178,6 +184,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     return out;
   };
   const topicsOf = new Map(kb.entries.map((e) => [e.id, e.topics]));
+  const smalltalkTopics = new Set(kb.entries.filter((e) => e.intent === "smalltalk").flatMap((e) => e.topics));
   const followUpTable = phraseTable(voc.follow_up.map((p) => [true, [p]] as [true, string[]]));
 
   return {
@@ -201,24 +208,29 @@ export function createNlu(kb: KnowledgeBase): Nlu {
       // An intent is as likely as its best entry, counting the subjects the message names.
       const intentScores = new Map<Intent, number>();
       const inherited = topics.length === 0 ? (context?.topics ?? []) : [];
+      const words = unigrams(messageFeatures);
+      const coverageOf = (intent: Intent) => {
+        const vocabulary = wordsOf.get(intent);
+        return words.length > 0 && vocabulary ? words.filter((w) => vocabulary.has(w)).length / words.length : 1;
+      };
+      const smalltalkCue = topics.some((t) => smalltalkTopics.has(t)) || coverageOf("smalltalk") === 1;
       for (const [id, score] of entryScores) {
+        const intent = intentOf.get(id) as Intent;
+        if (intent === "smalltalk" && !smalltalkCue && (scores.nearest.get(id) ?? 0) < SMALLTALK_WITHOUT_CUE) continue;
         const own = topicsOf.get(id) ?? [];
         const hits = own.filter((t) => topics.includes(t)).length;
         const carried = own.filter((t) => inherited.includes(t)).length;
         // A question the knowledge base lists word for word is that entry's, whatever else it resembles.
         const exact = (scores.nearest.get(id) ?? 0) >= EXACT_MATCH ? EXACT_BONUS : 0;
         const ranked = score * (1 + CONTEXT_GAIN * carried) + TOPIC_BONUS * hits + exact;
-        const intent = intentOf.get(id) as Intent;
         if (ranked > (intentScores.get(intent) ?? 0)) intentScores.set(intent, ranked);
       }
       // The nearest entry says what the message is about; the pooled intent model, what kind of question it is;
       // and an intent whose questions never use most of the message's words is a poor fit for it.
       // A cue word ("fees", "price") says what kind of question it is, even when the subject is someone else's.
-      const words = unigrams(messageFeatures);
       const cueStrengths = cues.strengths(words);
       for (const [intent, score] of intentScores) {
-        const vocabulary = wordsOf.get(intent);
-        const coverage = words.length > 0 && vocabulary ? words.filter((w) => vocabulary.has(w)).length / words.length : 1;
+        const coverage = coverageOf(intent);
         const evidence = score + BAYES_WEIGHT * (posterior.get(intent) ?? 0) + CUE_WEIGHT * (cueStrengths.get(intent) ?? 0);
         intentScores.set(intent, evidence * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage));
       }

@@ -47,3 +47,25 @@ describe("the offline classifier", () => {
     expect(b.intents).toEqual(a.intents);
   });
 });
+
+describe("small talk needs a cue of its own", () => {
+  const nlu = createNlu(realKnowledge());
+  const top = (text: string) => nlu.analyze(text).intents[0]?.intent;
+
+  it("does not read a request that only shares 'can you' with 'what can you do' as small talk", () => {
+    expect(top("can you read my ecg report")).toBe("out_of_scope");
+    expect(nlu.analyze("can you read my ecg report").intents.map((i) => i.intent)).not.toContain("smalltalk");
+  });
+
+  it("does not read an off-topic question that shares one word with a goodbye as small talk", () => {
+    // "done for today" is a goodbye; "gold rate today" is not.
+    expect(nlu.analyze("gold rate today").intents.map((i) => i.intent)).not.toContain("smalltalk");
+  });
+
+  it("still recognises small talk named by its vocabulary, or made only of small-talk words", () => {
+    expect(top("thanks a lot doc")).toBe("smalltalk");
+    expect(top("hi")).toBe("smalltalk");
+    // Every word of it occurs in small-talk questions ("who are you", "what is rotabot").
+    expect(top("who is rotabot")).toBe("smalltalk");
+  });
+});
