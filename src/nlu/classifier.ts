@@ -53,6 +53,9 @@ function englishWords(): Dictionary {
   return english;
 }
 
+/** Pieces joined into this many letters may be a typo of a known word; shorter joins must be exact. */
+const JOIN_MIN_FOR_TYPO = 8;
+
 const MONTHS = new Set(
   "january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec".split(" "),
 );
@@ -163,7 +166,32 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     return f;
   };
 
-  const analyzeTokens = (text: string) => normalizeTokens(tokenize(text).map(correct));
+  const isWord = (t: string) => known.has(t) || /\d/.test(t) || englishWords().has(t);
+  /**
+   * A word typed in pieces ("assalam o alaikum", "obser vership"): two or three adjacent tokens, one of them no
+   * word at all, are joined when together they make a word the knowledge base knows (or a small typo of a long one).
+   */
+  const joinPieces = (tokens: string[]): string[] => {
+    if (tokens.every(isWord)) return tokens;
+    const out: string[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      let joined: string | undefined;
+      for (const n of [3, 2]) {
+        const pieces = tokens.slice(i, i + n);
+        if (pieces.length < n || pieces.every(isWord)) continue;
+        const word = pieces.join("");
+        const match = known.has(word) ? word : word.length >= JOIN_MIN_FOR_TYPO ? nearestKnown(word, 1) : undefined;
+        if (match) {
+          joined = match;
+          i += n - 1;
+          break;
+        }
+      }
+      out.push(joined ?? (tokens[i] as string));
+    }
+    return out;
+  };
+  const analyzeTokens = (text: string) => normalizeTokens(joinPieces(tokenize(text)).map(correct));
 
   const docs = kb.entries.flatMap((e) => [...e.examples, e.title].map((q) => ({ entryId: e.id, intent: e.intent, features: features(analyzeTokens(q)) })));
   const index = createTfidfIndex(docs.map((d) => ({ label: d.entryId, features: d.features })));

@@ -69,3 +69,22 @@ describe("small talk needs a cue of its own", () => {
     expect(top("who is rotabot")).toBe("smalltalk");
   });
 });
+
+describe("words typed in pieces", () => {
+  const nlu = createNlu(realKnowledge());
+
+  it("joins adjacent pieces that together make a known word", () => {
+    expect(nlu.analyze("obser vership fees").tokens).toEqual(["observership", "fees"]);
+    expect(nlu.analyze("obser vership fees").intents[0]?.intent).toBe("costs");
+  });
+
+  it("joins three pieces into a small typo of a long known word", () => {
+    // "externshp" (a typo in the vocabulary) is known; "ex tern ships" joins to "externships".
+    expect(nlu.analyze("do ex ter nship count").tokens).toContain("externship");
+  });
+
+  it("leaves real words alone even when together they would make another word", () => {
+    // "in" and "patient" are both words: not "inpatient".
+    expect(nlu.analyze("care of the in patient").tokens).toEqual(["care", "of", "the", "in", "patient"]);
+  });
+});
