@@ -141,13 +141,21 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     }
     return bestDistance <= limit ? best : undefined;
   };
+  /** The known word `t` becomes by swapping two adjacent letters ("tofel" -> "toefl"): one slip, though two edits. */
+  const swappedKnown = (t: string): string | undefined => {
+    for (let i = 0; i + 1 < t.length; i++) {
+      const w = t.slice(0, i) + t[i + 1] + t[i] + t.slice(i + 2);
+      if (w !== t && known.has(w) && !emergencyWords.has(w)) return w;
+    }
+    return undefined;
+  };
   const corrections = new Map<string, string>();
   const correct = (t: string): string => {
     // A real English word is never "corrected": "sort" is not "port", "march" is not "match".
     if (known.has(t) || t.length < 4 || /\d/.test(t) || englishWords().has(t)) return t;
     let c = corrections.get(t);
     if (c === undefined) {
-      c = nearestKnown(t, t.length >= 9 ? 2 : 1) ?? t;
+      c = swappedKnown(t) ?? nearestKnown(t, t.length >= 9 ? 2 : 1) ?? t;
       if (corrections.size < 20_000) corrections.set(t, c);
     }
     return c;

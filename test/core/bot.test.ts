@@ -20,6 +20,10 @@ const entry = (id: string) => {
 const answers = (id: string) => (text: string) => expect(text).toContain(entry(id).body.split("\n")[0]);
 
 describe("answering the four core questions from the knowledge base", () => {
+  it("answers a letters question that names a specialty from the entry about letters by specialty", async () => {
+    await talk(t.bot).user("for a dermatology residency, are ordinary reference letters fine?").expectIntent("recommendation_letters").expectReply(answers("letters-sloe-specialty"));
+  });
+
   it("answers what a rotation costs, with its sources", async () => {
     await talk(t.bot).user("how much does a rotation cost?").expectIntent("costs").expectReply(answers("costs-overview")).expectReply(/Sources: /);
   });

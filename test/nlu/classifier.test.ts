@@ -88,3 +88,12 @@ describe("words typed in pieces", () => {
     expect(nlu.analyze("care of the in patient").tokens).toEqual(["care", "of", "the", "in", "patient"]);
   });
 });
+
+describe("two letters swapped", () => {
+  const nlu = createNlu(realKnowledge());
+
+  it("corrects a word with two adjacent letters swapped (one slip, two Levenshtein edits)", () => {
+    expect(nlu.analyze("is the tofel needed").tokens).toContain("toefl");
+    expect(nlu.analyze("docuemnts for an elective").tokens).toContain("documents");
+  });
+});
