@@ -19,6 +19,24 @@ const entry = (id: string) => {
 /** The reply must be the entry's own answer. */
 const answers = (id: string) => (text: string) => expect(text).toContain(entry(id).body.split("\n")[0]);
 
+describe("questions joined by 'and' without a question word", () => {
+  it("answers each side when both name their own subject and ask something about it", async () => {
+    await talk(t.bot)
+      .user("toefl minimum score and vslo fee per application?")
+      .expectIntent("eligibility")
+      .expectReply(answers("eligibility-english-tests"))
+      .expectReply(answers("costs-vslo-fee"));
+  });
+
+  it("keeps a question whole when one side is only a subject", async () => {
+    await talk(t.bot)
+      .user("what is the difference between observership and externship?")
+      .expectIntent("rotation_types")
+      .expectReply(answers("rotation-types-observership-vs-externship"))
+      .expectReply((text) => expect(text.match(/^Sources: /gm)).toHaveLength(1));
+  });
+});
+
 describe("answering the four core questions from the knowledge base", () => {
   it("answers a letters question that names a specialty from the entry about letters by specialty", async () => {
     await talk(t.bot).user("for a dermatology residency, are ordinary reference letters fine?").expectIntent("recommendation_letters").expectReply(answers("letters-sloe-specialty"));
