@@ -77,7 +77,8 @@ const CONJOINED_MIN_CONFIDENCE = 0.5;
 
 function kindOf(part: string, understandPart: (part: string) => Understanding): Kind {
   const u = understandPart(part);
-  if (!isQuestion(part) && isStatement(part, u)) return "statement";
+  // A sentence that neither asks nor names a subject ("too many options") is context for the question after it.
+  if (!isQuestion(part) && (isStatement(part, u) || u.analysis.topics.length === 0)) return "statement";
   // Nothing but a subject of small talk ("Namaste", "thanks a lot"): no question of its own.
   return u.intent === "smalltalk" && !u.command && u.analysis.topics.length > 0 && u.analysis.residual.length === 0 ? "pleasantry" : "question";
 }
