@@ -65,13 +65,19 @@ function splitConjoined(part: string, understandPart: (part: string) => Understa
     if (!left || !right) continue;
     const [l, r] = [understandPart(left), understandPart(right)];
     const asksAbout = (u: Understanding) =>
-      !u.fellBack && !u.command && u.analysis.topics.length > 0 && u.analysis.residual.length > 0 && u.confidence >= CONJOINED_MIN_CONFIDENCE;
+      !u.fellBack &&
+      !u.command &&
+      u.analysis.topics.length > 0 &&
+      u.analysis.residual.some((w) => !QUESTION_WORDS.has(w)) &&
+      u.confidence >= CONJOINED_MIN_CONFIDENCE;
     const ownSubjects = !l.analysis.topics.some((t) => r.analysis.topics.includes(t));
     if (asksAbout(l) && asksAbout(r) && ownSubjects) return [left, right];
   }
   return [part];
 }
 
+/** Words that ask without saying what about: "what vaccinations and background checks…" is one question. */
+const QUESTION_WORDS = new Set(["what", "which", "how", "when", "where", "who", "why", "whats", "any", "all", "can", "could"]);
 /** How sure the understanding of each side of a conjoined question must be. */
 const CONJOINED_MIN_CONFIDENCE = 0.5;
 

@@ -36,3 +36,9 @@ describe("planning the questions of a message", () => {
     expect(story.questions.map((q) => q.text)).not.toContain("the letter will be on letterhead");
   });
 });
+
+describe("a list of subjects after one question word", () => {
+  it("stays one question", () => {
+    expect(plan("which vaccines and drug tests do hospitals want before I start").questions).toHaveLength(1);
+  });
+});
