@@ -97,3 +97,16 @@ describe("two letters swapped", () => {
     expect(nlu.analyze("docuemnts for an elective").tokens).toContain("documents");
   });
 });
+
+describe("IMG is not a status", () => {
+  const nlu = createNlu(realKnowledge());
+
+  it("does not read 'img' (international medical graduate, the vocabulary's spelling) as the subject 'graduates'", () => {
+    expect(nlu.analyze("which rotations can an img apply for").topics).not.toContain("graduates");
+  });
+
+  it("still reads a graduate named as such", () => {
+    expect(nlu.analyze("which rotations can an img graduate apply for").topics).toContain("graduates");
+    expect(nlu.analyze("which rotations can a graduate apply for").topics).toContain("graduates");
+  });
+});
