@@ -39,6 +39,14 @@ export interface Nlu {
 }
 
 
+/** Words before a subject that set it aside: "other than", "except", "apart from", "besides". */
+const SET_ASIDE = [["other", "than"], ["except"], ["excluding"], ["apart", "from"], ["besides"]];
+
+/** Whether the subject starting at token `start` follows words that set it aside. */
+function setAside(tokens: readonly string[], start: number): boolean {
+  return SET_ASIDE.some((words) => words.every((w, i) => tokens[start - words.length + i] === w));
+}
+
 /** The tokens that none of the phrase matches `hits` covers. */
 function uncovered(tokens: readonly string[], hits: readonly { start: number; length: number }[]): string[] {
   const covered = new Set<number>();
@@ -226,7 +234,8 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   return {
     analyze(text: string, context?: { topics: readonly string[] }): Analysis {
       const tokens = analyzeTokens(text);
-      const topicHits = topicTable.find(tokens);
+      // "requirements other than usmle": a subject set aside is not what the message asks about.
+      const topicHits = topicTable.find(tokens).filter((h) => !setAside(tokens, h.start));
       const specialtyHits = specialtyTable.find(tokens);
       const specialties = specialtyHits.map((h) => ({ key: h.value, start: h.start }));
       // A named specialty ("IM", "peds") is the subject "specialty" too: "i want IM, which rotation?" is about choosing by specialty.

@@ -110,3 +110,24 @@ describe("IMG is not a status", () => {
     expect(nlu.analyze("which rotations can a graduate apply for").topics).toContain("graduates");
   });
 });
+
+describe("USMLE exams as one word", () => {
+  const nlu = createNlu(realKnowledge());
+
+  it("reads 'step 1' as the exam and 'steps' as a process", () => {
+    expect(nlu.analyze("is step 1 needed for electives").tokens).toContain("step1");
+    expect(nlu.analyze("is step 1 needed for electives").topics).toContain("step1");
+    expect(nlu.analyze("steps to book a rotation with a provider").topics).not.toContain("step1");
+    expect(nlu.analyze("steps to book a rotation with a provider").intents[0]?.intent).toBe("application_process");
+  });
+});
+
+describe("subjects set aside", () => {
+  const nlu = createNlu(realKnowledge());
+
+  it("does not count a subject after 'other than', 'except', 'apart from' or 'besides' as asked about", () => {
+    expect(nlu.analyze("hospital requirements other than usmle").topics).toEqual(["prerequisites"]);
+    expect(nlu.analyze("hospital requirements apart from step 1").topics).toEqual(["prerequisites"]);
+    expect(nlu.analyze("hospital requirements and step 1").topics).toEqual(["prerequisites", "step1"]);
+  });
+});
