@@ -37,6 +37,17 @@ describe("questions joined by 'and' without a question word", () => {
   });
 });
 
+describe("turning away from the conversation's subject", () => {
+  it("does not let the previous subject choose the entry when the student says 'instead'", async () => {
+    await talk(t.bot)
+      .user("in dermatology does research count for more than clinical rotations?")
+      .user("is a research year counted as clinical experience?")
+      .user("and which rotation should i choose for pediatrics instead")
+      .expectIntent("specialties")
+      .expectReply(answers("specialties-choosing-rotation"));
+  });
+});
+
 describe("answering the four core questions from the knowledge base", () => {
   it("answers a letters question that names a specialty from the entry about letters by specialty", async () => {
     await talk(t.bot).user("for a dermatology residency, are ordinary reference letters fine?").expectIntent("recommendation_letters").expectReply(answers("letters-sloe-specialty"));
