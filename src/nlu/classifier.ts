@@ -64,6 +64,8 @@ function englishWords(): Dictionary {
 /** Pieces joined into this many letters may be a typo of a known word; shorter joins must be exact. */
 const JOIN_MIN_FOR_TYPO = 8;
 
+const NUMBER_WORDS = new Set("one two three four five six seven eight nine ten eleven twelve".split(" "));
+
 const MONTHS = new Set(
   "january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec".split(" "),
 );
@@ -171,7 +173,8 @@ export function createNlu(kb: KnowledgeBase): Nlu {
 
   const features = (tokens: string[]): Map<string, number> => {
     // Numbers and month names say when, not what: "start in March 2027" is not a question about the ERAS calendar.
-    const stems = tokens.filter((t) => !stopwords.has(t) && !/^\d+$/.test(t) && !MONTHS.has(t)).map(stem);
+    // Number words are numbers: "four letters" reads as "4 letters" does.
+    const stems = tokens.filter((t) => !stopwords.has(t) && !/^\d+$/.test(t) && !NUMBER_WORDS.has(t) && !MONTHS.has(t)).map(stem);
     const f = new Map<string, number>();
     const add = (k: string, w: number) => f.set(k, (f.get(k) ?? 0) + w);
     stems.forEach((s, i) => {

@@ -131,3 +131,13 @@ describe("subjects set aside", () => {
     expect(nlu.analyze("hospital requirements and step 1").topics).toEqual(["prerequisites", "step1"]);
   });
 });
+
+describe("number words", () => {
+  const nlu = createNlu(realKnowledge());
+
+  it("read a number word as the number: it is neither a word of its own nor a count the questions never use", () => {
+    const words = nlu.analyze("is three letters enough for eras").entryScores;
+    const digits = nlu.analyze("is 3 letters enough for eras").entryScores;
+    expect([...words].sort()).toEqual([...digits].sort());
+  });
+});
