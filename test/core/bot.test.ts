@@ -49,6 +49,9 @@ describe("turning away from the conversation's subject", () => {
 });
 
 describe("answering the four core questions from the knowledge base", () => {
+  it("answers how many letters ERAS takes from the entry about the ERAS letter limit", async () => {
+    await talk(t.bot).user("is there a cap on letters per program in eras").expectIntent("recommendation_letters").expectReply(answers("letters-eras-limit"));
+  });
   it("answers a letters question that names a specialty from the entry about letters by specialty", async () => {
     await talk(t.bot).user("for a dermatology residency, are ordinary reference letters fine?").expectIntent("recommendation_letters").expectReply(answers("letters-sloe-specialty"));
   });
