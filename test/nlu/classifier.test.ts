@@ -49,9 +49,6 @@ describe("the offline classifier", () => {
 });
 
 describe("small talk needs a cue of its own", () => {
-  const nlu = createNlu(realKnowledge());
-  const top = (text: string) => nlu.analyze(text).intents[0]?.intent;
-
   it("does not read a request that only shares 'can you' with 'what can you do' as small talk", () => {
     expect(top("can you read my ecg report")).toBe("out_of_scope");
     expect(nlu.analyze("can you read my ecg report").intents.map((i) => i.intent)).not.toContain("smalltalk");
@@ -71,8 +68,6 @@ describe("small talk needs a cue of its own", () => {
 });
 
 describe("words typed in pieces", () => {
-  const nlu = createNlu(realKnowledge());
-
   it("joins adjacent pieces that together make a known word", () => {
     expect(nlu.analyze("obser vership fees").tokens).toEqual(["observership", "fees"]);
     expect(nlu.analyze("obser vership fees").intents[0]?.intent).toBe("costs");
@@ -90,8 +85,6 @@ describe("words typed in pieces", () => {
 });
 
 describe("two letters swapped", () => {
-  const nlu = createNlu(realKnowledge());
-
   it("corrects a word with two adjacent letters swapped (one slip, two Levenshtein edits)", () => {
     expect(nlu.analyze("is the tofel needed").tokens).toContain("toefl");
     expect(nlu.analyze("docuemnts for an elective").tokens).toContain("documents");
@@ -99,8 +92,6 @@ describe("two letters swapped", () => {
 });
 
 describe("IMG is not a status", () => {
-  const nlu = createNlu(realKnowledge());
-
   it("does not read 'img' (international medical graduate, the vocabulary's spelling) as the subject 'graduates'", () => {
     expect(nlu.analyze("which rotations can an img apply for").topics).not.toContain("graduates");
   });
@@ -112,8 +103,6 @@ describe("IMG is not a status", () => {
 });
 
 describe("USMLE exams as one word", () => {
-  const nlu = createNlu(realKnowledge());
-
   it("reads 'step 1' as the exam and 'steps' as a process", () => {
     expect(nlu.analyze("is step 1 needed for electives").tokens).toContain("step1");
     expect(nlu.analyze("is step 1 needed for electives").topics).toContain("step1");
@@ -123,8 +112,6 @@ describe("USMLE exams as one word", () => {
 });
 
 describe("subjects set aside", () => {
-  const nlu = createNlu(realKnowledge());
-
   it("does not count a subject after 'other than', 'except', 'apart from' or 'besides' as asked about", () => {
     expect(nlu.analyze("hospital requirements other than usmle").topics).toEqual(["prerequisites"]);
     expect(nlu.analyze("hospital requirements apart from step 1").topics).toEqual(["prerequisites"]);
@@ -133,8 +120,6 @@ describe("subjects set aside", () => {
 });
 
 describe("number words", () => {
-  const nlu = createNlu(realKnowledge());
-
   it("read a number word as the number: it is neither a word of its own nor a count the questions never use", () => {
     const words = nlu.analyze("is three letters enough for eras").entryScores;
     const digits = nlu.analyze("is 3 letters enough for eras").entryScores;
