@@ -28,6 +28,7 @@ type Kind = "question" | "statement" | "pleasantry";
 export function planQuestions(text: string, understandPart: (part: string) => Understanding): QuestionPlan {
   const parts = splitQuestions(text)
     .flatMap((part) => splitSalutation(part, understandPart))
+    .flatMap((part) => splitConjoined(part, understandPart))
     .map((part) => ({ part, kind: kindOf(part, understandPart) }));
   const questions: PlannedQuestion[] = [];
   let lead: string[] = [];
@@ -49,9 +50,41 @@ function splitSalutation(part: string, understandPart: (part: string) => Underst
   return m && kindOf(m[1] as string, understandPart) === "pleasantry" ? [m[1] as string, m[2] as string] : [part];
 }
 
+/**
+ * "pathways open date and eras submit date?": two questions joined by "and" (or a comma) with no question word
+ * between them. Split when each side names its own subject and asks something about it (words beside the subject),
+ * and each side is understood on its own, in a sentence that asks; "difference between obs and externship" stays whole, as its second side
+ * is only a subject.
+ */
+function splitConjoined(part: string, understandPart: (part: string) => Understanding): string[] {
+  // A story ("they said it is accredited and the letter is guaranteed") is told, not asked.
+  if (!isQuestion(part)) return [part];
+  for (const m of part.matchAll(/\s*(?:,\s*(?:and\s+)?|\s(?:and|&)\s+)/gi)) {
+    const left = part.slice(0, m.index).trim();
+    const right = part.slice((m.index ?? 0) + m[0].length).trim();
+    if (!left || !right) continue;
+    const [l, r] = [understandPart(left), understandPart(right)];
+    const asksAbout = (u: Understanding) =>
+      !u.fellBack &&
+      !u.command &&
+      u.analysis.topics.length > 0 &&
+      u.analysis.residual.some((w) => !QUESTION_WORDS.has(w)) &&
+      u.confidence >= CONJOINED_MIN_CONFIDENCE;
+    const ownSubjects = !l.analysis.topics.some((t) => r.analysis.topics.includes(t));
+    if (asksAbout(l) && asksAbout(r) && ownSubjects) return [left, right];
+  }
+  return [part];
+}
+
+/** Words that ask without saying what about: "what vaccinations and background checks…" is one question. */
+const QUESTION_WORDS = new Set(["what", "which", "how", "when", "where", "who", "why", "whats", "any", "all", "can", "could"]);
+/** How sure the understanding of each side of a conjoined question must be. */
+const CONJOINED_MIN_CONFIDENCE = 0.5;
+
 function kindOf(part: string, understandPart: (part: string) => Understanding): Kind {
   const u = understandPart(part);
-  if (!isQuestion(part) && isStatement(part, u)) return "statement";
+  // A sentence that neither asks nor names a subject ("too many options") is context for the question after it.
+  if (!isQuestion(part) && (isStatement(part, u) || u.analysis.topics.length === 0)) return "statement";
   // Nothing but a subject of small talk ("Namaste", "thanks a lot"): no question of its own.
   return u.intent === "smalltalk" && !u.command && u.analysis.topics.length > 0 && u.analysis.residual.length === 0 ? "pleasantry" : "question";
 }

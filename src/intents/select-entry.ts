@@ -10,6 +10,8 @@ const CONTEXT_MATCH = 0.25;
 const GENERAL_WHEN_NO_TOPIC = 0.1;
 const GENERAL_WHEN_TOPIC = 0.1;
 const AUDIENCE_MISMATCH = 0.2;
+/** Words that turn a question away from what the conversation was about. */
+const TURNS_AWAY = new Set(["instead", "rather"]);
 
 /**
  * Ranks the entries of one intent for this turn: how well the message matches
@@ -27,7 +29,9 @@ export function rankEntries(turn: Turn, intent: Intent): { entry: KnowledgeEntry
   const mentioned = named.filter((t) => entries.some((e) => e.topics.includes(t)));
   // "what documents for that?": every documents entry is about documents, so "that" (the conversation's subject) decides.
   const tellsApart = (t: string) => 2 * entries.filter((e) => e.topics.includes(t)).length <= entries.length;
-  const followsContext = named.length === 0 || (mentioned.length > 0 && !mentioned.some(tellsApart));
+  // "which rotation for IM instead?" turns away from the conversation's subject: it does not choose among the entries.
+  const turnsAway = analysis.tokens.some((t) => TURNS_AWAY.has(t));
+  const followsContext = !turnsAway && (named.length === 0 || (mentioned.length > 0 && !mentioned.some(tellsApart)));
   const context = followsContext ? turn.state.topics.filter((t) => !mentioned.includes(t)) : [];
   // The conversation's subject, when an entry is about it, counts as named: the overview gives way to that entry.
   const contextNamed = entries.some((e) => e.topics.some((t) => context.includes(t)));

@@ -3,6 +3,7 @@ import { loadDictionary, type Dictionary } from "./dictionary.js";
 import type { Intent } from "../core/intents.js";
 import type { KnowledgeBase } from "../knowledge/loader.js";
 import { createPhraseTable, rewrite, stem, tokenize, type PhraseTable } from "./normalize.js";
+import { learnCues } from "./cues.js";
 import { createNaiveBayes } from "./naive-bayes.js";
 import { createTfidfIndex } from "./tfidf.js";
 
@@ -38,6 +39,14 @@ export interface Nlu {
 }
 
 
+/** Words before a subject that set it aside: "other than", "except", "apart from", "besides". */
+const SET_ASIDE = [["other", "than"], ["except"], ["excluding"], ["apart", "from"], ["besides"]];
+
+/** Whether the subject starting at token `start` follows words that set it aside. */
+function setAside(tokens: readonly string[], start: number): boolean {
+  return SET_ASIDE.some((words) => words.every((w, i) => tokens[start - words.length + i] === w));
+}
+
 /** The tokens that none of the phrase matches `hits` covers. */
 function uncovered(tokens: readonly string[], hits: readonly { start: number; length: number }[]): string[] {
   const covered = new Set<number>();
@@ -51,6 +60,11 @@ function englishWords(): Dictionary {
   english ??= loadDictionary();
   return english;
 }
+
+/** Pieces joined into this many letters may be a typo of a known word; shorter joins must be exact. */
+const JOIN_MIN_FOR_TYPO = 8;
+
+const NUMBER_WORDS = new Set("one two three four five six seven eight nine ten eleven twelve".split(" "));
 
 const MONTHS = new Set(
   "january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec".split(" "),
@@ -71,6 +85,14 @@ const BAYES_WEIGHT = 0.1;
  * not one it hardly matches (an aside about cricket after a question on observerships).
  */
 const CONTEXT_GAIN = 0.3;
+/** How much an intent's strongest cue word (a word its questions use almost exclusively: "fee", "when") adds to its score. */
+const CUE_WEIGHT = 0.15;
+/**
+ * Small talk needs a cue of its own: a subject of a small-talk entry ("thanks", a greeting), a message this close
+ * (cosine) to one of its questions, or one whose every word small-talk questions use. Otherwise "can you read my
+ * ecg" is "who are you" for its "can you", and "bitcoin price today" a goodbye for its "today".
+ */
+const SMALLTALK_WITHOUT_CUE = 0.8;
 /** The vocabulary topic that every specialty of `specialties` stands for. */
 const SPECIALTY_TOPIC = "specialty";
 /** Bonus per subject of the entry that the message names, when ranking intents. */
@@ -129,13 +151,21 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     }
     return bestDistance <= limit ? best : undefined;
   };
+  /** The known word `t` becomes by swapping two adjacent letters ("tofel" -> "toefl"): one slip, though two edits. */
+  const swappedKnown = (t: string): string | undefined => {
+    for (let i = 0; i + 1 < t.length; i++) {
+      const w = t.slice(0, i) + t[i + 1] + t[i] + t.slice(i + 2);
+      if (w !== t && known.has(w) && !emergencyWords.has(w)) return w;
+    }
+    return undefined;
+  };
   const corrections = new Map<string, string>();
   const correct = (t: string): string => {
     // A real English word is never "corrected": "sort" is not "port", "march" is not "match".
     if (known.has(t) || t.length < 4 || /\d/.test(t) || englishWords().has(t)) return t;
     let c = corrections.get(t);
     if (c === undefined) {
-      c = nearestKnown(t, t.length >= 9 ? 2 : 1) ?? t;
+      c = swappedKnown(t) ?? nearestKnown(t, t.length >= 9 ? 2 : 1) ?? t;
       if (corrections.size < 20_000) corrections.set(t, c);
     }
     return c;
@@ -143,7 +173,8 @@ export function createNlu(kb: KnowledgeBase): Nlu {
 
   const features = (tokens: string[]): Map<string, number> => {
     // Numbers and month names say when, not what: "start in March 2027" is not a question about the ERAS calendar.
-    const stems = tokens.filter((t) => !stopwords.has(t) && !/^\d+$/.test(t) && !MONTHS.has(t)).map(stem);
+    // Number words are numbers: "four letters" reads as "4 letters" does.
+    const stems = tokens.filter((t) => !stopwords.has(t) && !/^\d+$/.test(t) && !NUMBER_WORDS.has(t) && !MONTHS.has(t)).map(stem);
     const f = new Map<string, number>();
     const add = (k: string, w: number) => f.set(k, (f.get(k) ?? 0) + w);
     stems.forEach((s, i) => {
@@ -154,11 +185,38 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     return f;
   };
 
-  const analyzeTokens = (text: string) => normalizeTokens(tokenize(text).map(correct));
+  const isWord = (t: string) => known.has(t) || /\d/.test(t) || englishWords().has(t);
+  /**
+   * A word typed in pieces ("assalam o alaikum", "obser vership"): two or three adjacent tokens, one of them no
+   * word at all, are joined when together they make a word the knowledge base knows (or a small typo of a long one).
+   */
+  const joinPieces = (tokens: string[]): string[] => {
+    if (tokens.every(isWord)) return tokens;
+    const out: string[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      let joined: string | undefined;
+      for (const n of [3, 2]) {
+        const pieces = tokens.slice(i, i + n);
+        if (pieces.length < n || pieces.every(isWord)) continue;
+        const word = pieces.join("");
+        const match = known.has(word) ? word : word.length >= JOIN_MIN_FOR_TYPO ? nearestKnown(word, 1) : undefined;
+        if (match) {
+          joined = match;
+          i += n - 1;
+          break;
+        }
+      }
+      out.push(joined ?? (tokens[i] as string));
+    }
+    return out;
+  };
+  const analyzeTokens = (text: string) => normalizeTokens(joinPieces(tokenize(text)).map(correct));
 
   const docs = kb.entries.flatMap((e) => [...e.examples, e.title].map((q) => ({ entryId: e.id, intent: e.intent, features: features(analyzeTokens(q)) })));
   const index = createTfidfIndex(docs.map((d) => ({ label: d.entryId, features: d.features })));
   const bayes = createNaiveBayes(docs.map((d) => ({ label: d.intent, features: d.features })));
+  const unigrams = (f: Map<string, number>) => [...f.keys()].filter((k) => !k.includes("_"));
+  const cues = learnCues(docs.map((d) => ({ label: d.intent, words: unigrams(d.features) })));
   // The word stems each intent's questions use, to see how much of a message an intent can account for.
   const wordsOf = new Map<Intent, Set<string>>();
   for (const d of docs) {
@@ -173,12 +231,14 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     return out;
   };
   const topicsOf = new Map(kb.entries.map((e) => [e.id, e.topics]));
+  const smalltalkTopics = new Set(kb.entries.filter((e) => e.intent === "smalltalk").flatMap((e) => e.topics));
   const followUpTable = phraseTable(voc.follow_up.map((p) => [true, [p]] as [true, string[]]));
 
   return {
     analyze(text: string, context?: { topics: readonly string[] }): Analysis {
       const tokens = analyzeTokens(text);
-      const topicHits = topicTable.find(tokens);
+      // "requirements other than usmle": a subject set aside is not what the message asks about.
+      const topicHits = topicTable.find(tokens).filter((h) => !setAside(tokens, h.start));
       const specialtyHits = specialtyTable.find(tokens);
       const specialties = specialtyHits.map((h) => ({ key: h.value, start: h.start }));
       // A named specialty ("IM", "peds") is the subject "specialty" too: "i want IM, which rotation?" is about choosing by specialty.
@@ -196,23 +256,31 @@ export function createNlu(kb: KnowledgeBase): Nlu {
       // An intent is as likely as its best entry, counting the subjects the message names.
       const intentScores = new Map<Intent, number>();
       const inherited = topics.length === 0 ? (context?.topics ?? []) : [];
+      const words = unigrams(messageFeatures);
+      const coverageOf = (intent: Intent) => {
+        const vocabulary = wordsOf.get(intent);
+        return words.length > 0 && vocabulary ? words.filter((w) => vocabulary.has(w)).length / words.length : 1;
+      };
+      const smalltalkCue = topics.some((t) => smalltalkTopics.has(t)) || coverageOf("smalltalk") === 1;
       for (const [id, score] of entryScores) {
+        const intent = intentOf.get(id) as Intent;
+        if (intent === "smalltalk" && !smalltalkCue && (scores.nearest.get(id) ?? 0) < SMALLTALK_WITHOUT_CUE) continue;
         const own = topicsOf.get(id) ?? [];
         const hits = own.filter((t) => topics.includes(t)).length;
         const carried = own.filter((t) => inherited.includes(t)).length;
         // A question the knowledge base lists word for word is that entry's, whatever else it resembles.
         const exact = (scores.nearest.get(id) ?? 0) >= EXACT_MATCH ? EXACT_BONUS : 0;
         const ranked = score * (1 + CONTEXT_GAIN * carried) + TOPIC_BONUS * hits + exact;
-        const intent = intentOf.get(id) as Intent;
         if (ranked > (intentScores.get(intent) ?? 0)) intentScores.set(intent, ranked);
       }
       // The nearest entry says what the message is about; the pooled intent model, what kind of question it is;
       // and an intent whose questions never use most of the message's words is a poor fit for it.
-      const words = [...messageFeatures.keys()].filter((k) => !k.includes("_"));
+      // A cue word ("fees", "price") says what kind of question it is, even when the subject is someone else's.
+      const cueStrengths = cues.strengths(words);
       for (const [intent, score] of intentScores) {
-        const vocabulary = wordsOf.get(intent);
-        const coverage = words.length > 0 && vocabulary ? words.filter((w) => vocabulary.has(w)).length / words.length : 1;
-        intentScores.set(intent, (score + BAYES_WEIGHT * (posterior.get(intent) ?? 0)) * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage));
+        const coverage = coverageOf(intent);
+        const evidence = score + BAYES_WEIGHT * (posterior.get(intent) ?? 0) + CUE_WEIGHT * (cueStrengths.get(intent) ?? 0);
+        intentScores.set(intent, evidence * (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage));
       }
       const intents = [...intentScores]
         .map(([intent, score]) => ({ intent, score }))

@@ -19,7 +19,43 @@ const entry = (id: string) => {
 /** The reply must be the entry's own answer. */
 const answers = (id: string) => (text: string) => expect(text).toContain(entry(id).body.split("\n")[0]);
 
+describe("questions joined by 'and' without a question word", () => {
+  it("answers each side when both name their own subject and ask something about it", async () => {
+    await talk(t.bot)
+      .user("toefl minimum score and vslo fee per application?")
+      .expectIntent("eligibility")
+      .expectReply(answers("eligibility-english-tests"))
+      .expectReply(answers("costs-vslo-fee"));
+  });
+
+  it("keeps a question whole when one side is only a subject", async () => {
+    await talk(t.bot)
+      .user("what is the difference between observership and externship?")
+      .expectIntent("rotation_types")
+      .expectReply(answers("rotation-types-observership-vs-externship"))
+      .expectReply((text) => expect(text.match(/^Sources: /gm)).toHaveLength(1));
+  });
+});
+
+describe("turning away from the conversation's subject", () => {
+  it("does not let the previous subject choose the entry when the student says 'instead'", async () => {
+    await talk(t.bot)
+      .user("in dermatology does research count for more than clinical rotations?")
+      .user("is a research year counted as clinical experience?")
+      .user("and which rotation should i choose for pediatrics instead")
+      .expectIntent("specialties")
+      .expectReply(answers("specialties-choosing-rotation"));
+  });
+});
+
 describe("answering the four core questions from the knowledge base", () => {
+  it("answers how many letters ERAS takes from the entry about the ERAS letter limit", async () => {
+    await talk(t.bot).user("is there a cap on letters per program in eras").expectIntent("recommendation_letters").expectReply(answers("letters-eras-limit"));
+  });
+  it("answers a letters question that names a specialty from the entry about letters by specialty", async () => {
+    await talk(t.bot).user("for a dermatology residency, are ordinary reference letters fine?").expectIntent("recommendation_letters").expectReply(answers("letters-sloe-specialty"));
+  });
+
   it("answers what a rotation costs, with its sources", async () => {
     await talk(t.bot).user("how much does a rotation cost?").expectIntent("costs").expectReply(answers("costs-overview")).expectReply(/Sources: /);
   });

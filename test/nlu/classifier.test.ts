@@ -47,3 +47,82 @@ describe("the offline classifier", () => {
     expect(b.intents).toEqual(a.intents);
   });
 });
+
+describe("small talk needs a cue of its own", () => {
+  it("does not read a request that only shares 'can you' with 'what can you do' as small talk", () => {
+    expect(top("can you read my ecg report")).toBe("out_of_scope");
+    expect(nlu.analyze("can you read my ecg report").intents.map((i) => i.intent)).not.toContain("smalltalk");
+  });
+
+  it("does not read an off-topic question that shares one word with a goodbye as small talk", () => {
+    // "done for today" is a goodbye; "gold rate today" is not.
+    expect(nlu.analyze("gold rate today").intents.map((i) => i.intent)).not.toContain("smalltalk");
+  });
+
+  it("still recognises small talk named by its vocabulary, or made only of small-talk words", () => {
+    expect(top("thanks a lot doc")).toBe("smalltalk");
+    expect(top("hi")).toBe("smalltalk");
+    // Every word of it occurs in small-talk questions ("who are you", "what is rotabot").
+    expect(top("who is rotabot")).toBe("smalltalk");
+  });
+});
+
+describe("words typed in pieces", () => {
+  it("joins adjacent pieces that together make a known word", () => {
+    expect(nlu.analyze("obser vership fees").tokens).toEqual(["observership", "fees"]);
+    expect(nlu.analyze("obser vership fees").intents[0]?.intent).toBe("costs");
+  });
+
+  it("joins three pieces into a small typo of a long known word", () => {
+    // "externshp" (a typo in the vocabulary) is known; "ex tern ships" joins to "externships".
+    expect(nlu.analyze("do ex ter nship count").tokens).toContain("externship");
+  });
+
+  it("leaves real words alone even when together they would make another word", () => {
+    // "in" and "patient" are both words: not "inpatient".
+    expect(nlu.analyze("care of the in patient").tokens).toEqual(["care", "of", "the", "in", "patient"]);
+  });
+});
+
+describe("two letters swapped", () => {
+  it("corrects a word with two adjacent letters swapped (one slip, two Levenshtein edits)", () => {
+    expect(nlu.analyze("is the tofel needed").tokens).toContain("toefl");
+    expect(nlu.analyze("docuemnts for an elective").tokens).toContain("documents");
+  });
+});
+
+describe("IMG is not a status", () => {
+  it("does not read 'img' (international medical graduate, the vocabulary's spelling) as the subject 'graduates'", () => {
+    expect(nlu.analyze("which rotations can an img apply for").topics).not.toContain("graduates");
+  });
+
+  it("still reads a graduate named as such", () => {
+    expect(nlu.analyze("which rotations can an img graduate apply for").topics).toContain("graduates");
+    expect(nlu.analyze("which rotations can a graduate apply for").topics).toContain("graduates");
+  });
+});
+
+describe("USMLE exams as one word", () => {
+  it("reads 'step 1' as the exam and 'steps' as a process", () => {
+    expect(nlu.analyze("is step 1 needed for electives").tokens).toContain("step1");
+    expect(nlu.analyze("is step 1 needed for electives").topics).toContain("step1");
+    expect(nlu.analyze("steps to book a rotation with a provider").topics).not.toContain("step1");
+    expect(nlu.analyze("steps to book a rotation with a provider").intents[0]?.intent).toBe("application_process");
+  });
+});
+
+describe("subjects set aside", () => {
+  it("does not count a subject after 'other than', 'except', 'apart from' or 'besides' as asked about", () => {
+    expect(nlu.analyze("hospital requirements other than usmle").topics).toEqual(["prerequisites"]);
+    expect(nlu.analyze("hospital requirements apart from step 1").topics).toEqual(["prerequisites"]);
+    expect(nlu.analyze("hospital requirements and step 1").topics).toEqual(["prerequisites", "step1"]);
+  });
+});
+
+describe("number words", () => {
+  it("read a number word as the number: it is neither a word of its own nor a count the questions never use", () => {
+    const words = nlu.analyze("is three letters enough for eras").entryScores;
+    const digits = nlu.analyze("is 3 letters enough for eras").entryScores;
+    expect([...words].sort()).toEqual([...digits].sort());
+  });
+});
