@@ -198,7 +198,7 @@ export function toChannelError(err: unknown): ChannelApiError {
     if (status >= 400 && status < 500) return new ChannelApiError(`Telegram: ${err.description}`, { status, permanent: true, reason: `rejected: ${err.description}` });
     return new ChannelApiError(`Telegram: ${err.description}`, { status, permanent: false });
   }
-  if (err instanceof HttpError) return new ChannelApiError(`Telegram unreachable: ${err.message.replace(/bot\d+:[\w-]+/g, "bot<token>")}`, { permanent: false });
+  if (err instanceof HttpError) return new ChannelApiError(`Telegram unreachable: ${describe(err)}`, { permanent: false });
   return new ChannelApiError(`Telegram call failed: ${describe(err)}`, { permanent: false });
 }
 

@@ -1,12 +1,11 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type { Inbound } from "../../core/model.js";
+import { bodyId as idOfBody, sameSecret } from "../../http/request.js";
 
 /** True when `header` is `sha256=` + the HMAC-SHA256 of the raw body with the app secret. */
 export function validSignature(raw: Buffer, header: string | undefined, appSecret: string): boolean {
   if (!header?.startsWith("sha256=")) return false;
-  const given = Buffer.from(header.slice(7), "utf8");
-  const expected = Buffer.from(createHmac("sha256", appSecret).update(raw).digest("hex"), "utf8");
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(header.slice(7), createHmac("sha256", appSecret).update(raw).digest("hex"));
 }
 
 /** What one webhook POST holds, in order. */
@@ -27,7 +26,7 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typ
  * entries and changes. Anything of an unexpected shape becomes a dead letter
  * instead of an error: the platform must not redeliver it forever.
  */
-export function parseWebhook(body: unknown, bodyId = `body:${createHash("sha256").update(JSON.stringify(body ?? null)).digest("hex").slice(0, 32)}`): WhatsAppEvent[] {
+export function parseWebhook(body: unknown, bodyId = idOfBody(Buffer.from(JSON.stringify(body ?? null)))): WhatsAppEvent[] {
   const events: WhatsAppEvent[] = [];
   const root = obj(body);
   if (!root || root.object !== "whatsapp_business_account") {
