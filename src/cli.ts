@@ -42,7 +42,7 @@ program
 
 program
   .command("serve")
-  .description("run the webhook server (PORT) for the configured channels: Telegram, WhatsApp; /healthz, /readyz, /metrics")
+  .description("run the webhook server (PORT) for the configured channels: Telegram, WhatsApp, Slack (counselors); /healthz, /readyz, /metrics")
   .action(async () => {
     const config = loadConfig();
     const logger = createLogger(config.logLevel ?? "info");
@@ -82,24 +82,50 @@ program
   .option("--webhook-seconds <n>", "seconds of WhatsApp webhook load at 200 req/s", positiveInt, 20)
   .option("--telegram-seconds <n>", "seconds of Telegram webhook load at 200 req/s (replies leave at Telegram's 30/s)", positiveInt, 3)
   .option("--no-webhooks", "skip the webhook load test")
+  .option("--only-webhooks", "run only the webhook load test")
+  .option("--slack", "only the Slack figures: lead-to-card latency, and the drain of 200 leads after a 30-minute outage (fake clock)")
+  .option("--no-slack", "skip the Slack figures")
+  .option("--slack-leads <n>", "leads timed for the lead-to-card latency (about 1.1 s each)", positiveInt, 30)
   .addOption(new Option("--webhook-driver <json>", "internal: generate one channel's webhook load in this process").hideHelp())
-  .action(async (opts: { turns: number; conversations: number; worker?: string; dataDir?: string; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookDriver?: string }) => {
+  .addOption(new Option("--fake-apis", "internal: serve the fake platform APIs of the webhook load test").hideHelp())
+  .action(async (opts: { turns: number; conversations: number; worker?: string; dataDir?: string; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookDriver?: string; fakeApis?: boolean; onlyWebhooks?: boolean; slack?: boolean; slackLeads: number }) => {
+    if (opts.fakeApis) {
+      const { runFakeApis } = await import("./cli/bench-webhooks.js");
+      await runFakeApis();
+      return;
+    }
+    if (opts.onlyWebhooks) {
+      const { runWebhookBench } = await import("./cli/bench-webhooks.js");
+      await runWebhookBench({ seconds: opts.webhookSeconds, telegramSeconds: opts.telegramSeconds, rate: 200, chats: 500 }, console.log);
+      return;
+    }
     if (opts.webhookDriver) {
       const { runWebhookDriver } = await import("./cli/bench-webhooks.js");
       await runWebhookDriver(JSON.parse(opts.webhookDriver) as Parameters<typeof runWebhookDriver>[0]);
       return;
     }
     const { runBench } = await import("./cli/bench.js");
-    await runBench(opts);
+    // Commander sets `slack` true for --slack and false for --no-slack; unset runs everything.
+    const slackOnly = process.argv.includes("--slack");
+    await runBench({ ...opts, slackOnly, slack: opts.slack !== false });
   });
 
 program
   .command("eval")
   .description("run the labelled eval set (test/eval) and print accuracy, fact recall, confusion matrix, failures and latency")
   .option("--failures <n>", "list at most this many failures", positiveInt, 200)
-  .action(async (opts: { failures: number }) => {
-    const { formatEval, runEval } = await import("./cli/eval.js");
-    console.log(formatEval(await runEval(), { maxFailures: opts.failures }));
+  .option("--llm", "also run with the LLM layer on, against a fake OpenAI-compatible server started in-process, and compare")
+  .option("--llm-latency <ms>", "how long the fake LLM takes to answer", (v) => (v === "0" ? 0 : positiveInt(v)), 500)
+  .action(async (opts: { failures: number; llm?: boolean; llmLatency: number }) => {
+    const { formatComparison, formatEval, runEval } = await import("./cli/eval.js");
+    const offline = await runEval();
+    if (!opts.llm) {
+      console.log(formatEval(offline, { maxFailures: opts.failures }));
+      return;
+    }
+    const withLlm = await runEval(undefined, { llm: { latencyMs: opts.llmLatency } });
+    console.log(formatEval(withLlm, { maxFailures: opts.failures }));
+    console.log(`\n${formatComparison(offline, withLlm)}`);
   });
 
 const kb = program.command("kb").description("check and improve the knowledge base in knowledge/");
@@ -125,6 +151,25 @@ kb.command("gaps")
   .action(async (opts: { days: number; limit: number }) => {
     const { kbGaps } = await import("./cli/kb.js");
     await kbGaps(opts, console.log);
+  });
+
+program
+  .command("prompts")
+  .description("prompt files of the optional LLM layer")
+  .command("check [dir]")
+  .description("validate prompts/ (or dir) as start-up does with the LLM on; errors as file:line: message, exit code 1 on errors")
+  .action(async (dir?: string) => {
+    const { loadPrompts } = await import("./llm/prompts.js");
+    const { PACKAGE_ROOT } = await import("./config.js");
+    const { join } = await import("node:path");
+    const target = dir ?? join(PACKAGE_ROOT, "prompts");
+    try {
+      const p = loadPrompts(target);
+      console.log(`${target}: system v${p.system.version}, classify v${p.classify.version}, answer v${p.answer.version}: ok`);
+    } catch (err) {
+      console.error((err as Error).message);
+      process.exitCode = 1;
+    }
   });
 
 function onSignal(cleanup: () => Promise<void>): () => void {

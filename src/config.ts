@@ -2,11 +2,13 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { ConfigError } from "./core/errors.js";
+import { parseOfficeHours, type OfficeHours } from "./leads/office-hours.js";
 
 /** The project root: where `knowledge/` and `prompts/` ship. */
 export const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const GRAPH_API_BASE_DEFAULT = "https://graph.facebook.com/v21.0";
+const SLACK_API_URL_DEFAULT = "https://slack.com/api/";
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const envSchema = z.object({
@@ -32,6 +34,25 @@ const envSchema = z.object({
   WHATSAPP_APP_SECRET: z.string().min(1).optional(),
   WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
   WHATSAPP_API_BASE: z.url().default(GRAPH_API_BASE_DEFAULT),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: "must be the base URL of an OpenAI-compatible API, such as http://localhost:11434/v1" }).optional(),
+  LLM_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
+  LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  LLM_DAILY_TOKEN_BUDGET: z.coerce.number().int().min(1).optional(),
+  LLM_MAX_TOKENS: z.coerce.number().int().min(16).max(32_000).default(700),
+  LLM_PRICE_PER_1K_TOKENS: z.coerce.number().min(0).default(0),
+  LLM_STRUCTURED_OUTPUT: z.enum(["jsonSchema", "functionCalling"]).default("jsonSchema"),
+  PROMPTS_DIR: z.string().min(1).optional(),
+  // --- Slack (counselor desk) ---
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[\w-]+$/, "must be a bot token starting with xoxb- (OAuth & Permissions page of the Slack app)").optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8, "must be the signing secret from the Slack app's Basic Information page").optional(),
+  SLACK_LEADS_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{5,}$/, "must be a channel id such as C0123ABCDEF (channel details, at the bottom), not its name").optional(),
+  SLACK_API_URL: z.url().default(SLACK_API_URL_DEFAULT),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-[\w-]+$/, "must be an app-level token starting with xapp- (Socket Mode)").optional(),
+  LEAD_CLAIM_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(15),
+  OFFICE_HOURS: z.string().optional(),
+  OFFICE_TIMEZONE: z.string().optional(),
 });
 
 /** The Graph API base, with the version rotabot is written against. */
@@ -46,7 +67,33 @@ export interface Config {
   server: { port: number; publicUrl?: string; rateLimitPerMinute: number; workerConcurrency: number };
   telegram?: { token: string; mode: "webhook" | "polling"; webhookSecret?: string; webhookUrl?: string; apiRoot: string };
   whatsapp?: { accessToken: string; phoneNumberId: string; appSecret: string; verifyToken: string; apiBase: string };
+  /** The optional LLM layer: on only when OPENAI_API_KEY or OPENAI_BASE_URL is set. */
+  llm?: LlmConfig;
+  /** The counselor desk; `appToken` set: Socket Mode instead of POST /slack/events. */
+  slack?: { botToken: string; signingSecret: string; leadsChannel: string; apiUrl: string; appToken?: string };
+  leads: { claimTimeoutMinutes: number; officeHours?: OfficeHours };
 }
+
+export interface LlmConfig {
+  /** A placeholder when only a local server's base URL is set: the SDK wants a key, local servers ignore it. */
+  apiKey: string;
+  /** Undefined: OpenAI itself. */
+  baseUrl?: string;
+  model: string;
+  /** The whole budget of one request, retries included. */
+  timeoutMs: number;
+  maxRetries: number;
+  dailyTokenBudget?: number;
+  maxTokens: number;
+  /** USD per 1,000 tokens (input and output alike), for the cost in logs and metrics; 0 when unknown. */
+  pricePer1kTokens: number;
+  /** How structured output is asked for: response_format json_schema (OpenAI, vLLM, Ollama, LM Studio) or forced function calling. */
+  structuredOutput: "jsonSchema" | "functionCalling";
+  promptsDir: string;
+}
+
+/** What the SDK is given as a key when a local server needs none. */
+export const LOCAL_API_KEY = "not-needed-by-local-servers";
 
 /**
  * Reads settings from the environment, once. This is the only module that
@@ -94,6 +141,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       };
     }
   }
+  const slackNames = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_LEADS_CHANNEL"] as const;
+  const slackMissing = slackNames.filter((n) => !e[n]);
+  let slack: Config["slack"];
+  if (slackMissing.length < slackNames.length || e.SLACK_APP_TOKEN) {
+    for (const n of slackMissing) problems.push(`- ${n}: missing; Slack needs all of ${slackNames.join(", ")}`);
+    if (slackMissing.length === 0) {
+      slack = {
+        botToken: e.SLACK_BOT_TOKEN as string,
+        signingSecret: e.SLACK_SIGNING_SECRET as string,
+        leadsChannel: e.SLACK_LEADS_CHANNEL as string,
+        apiUrl: e.SLACK_API_URL.endsWith("/") ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+        appToken: e.SLACK_APP_TOKEN,
+      };
+    }
+  }
+  let officeHours: OfficeHours | undefined;
+  if (e.OFFICE_HOURS || e.OFFICE_TIMEZONE) {
+    if (!e.OFFICE_HOURS) problems.push("- OFFICE_HOURS: missing, but OFFICE_TIMEZONE is set; write e.g. Mon-Fri 09:00-18:00");
+    else if (!e.OFFICE_TIMEZONE) problems.push("- OFFICE_TIMEZONE: missing, but OFFICE_HOURS is set; write an IANA zone such as America/New_York");
+    else {
+      const parsed = parseOfficeHours(e.OFFICE_HOURS, e.OFFICE_TIMEZONE);
+      if (typeof parsed === "string") problems.push(`- ${parsed}`);
+      else officeHours = parsed;
+    }
+  }
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n${problems.join("\n")}`);
   return Object.freeze({
     database: e.DATABASE_URL
@@ -106,5 +178,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     server: { port: e.PORT, publicUrl, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE, workerConcurrency: e.WORKER_CONCURRENCY },
     telegram,
     whatsapp,
+    llm:
+      e.OPENAI_API_KEY || e.OPENAI_BASE_URL
+        ? {
+            apiKey: e.OPENAI_API_KEY ?? LOCAL_API_KEY,
+            baseUrl: e.OPENAI_BASE_URL?.replace(/\/+$/, ""),
+            model: e.LLM_MODEL,
+            timeoutMs: e.LLM_TIMEOUT_MS,
+            maxRetries: e.LLM_MAX_RETRIES,
+            dailyTokenBudget: e.LLM_DAILY_TOKEN_BUDGET,
+            maxTokens: e.LLM_MAX_TOKENS,
+            pricePer1kTokens: e.LLM_PRICE_PER_1K_TOKENS,
+            structuredOutput: e.LLM_STRUCTURED_OUTPUT,
+            promptsDir: resolve(e.PROMPTS_DIR ?? resolve(PACKAGE_ROOT, "prompts")),
+          }
+        : undefined,
+    slack,
+    leads: { claimTimeoutMinutes: e.LEAD_CLAIM_TIMEOUT_MINUTES, officeHours },
   });
 }

@@ -4,6 +4,7 @@ import { formatProblem } from "./core/errors.js";
 import { staticKnowledge, type KnowledgeSource } from "./core/knowledge-source.js";
 import type { Config } from "./config.js";
 import { loadKnowledge } from "./knowledge/loader.js";
+import type { LlmLayer } from "./llm/layer.js";
 import { watchKnowledge } from "./knowledge/watch.js";
 import type { Logger } from "./logger.js";
 import { openStorage, type Storage, type StorageTarget } from "./storage/open-storage.js";
@@ -12,6 +13,8 @@ export interface App {
   bot: Bot;
   storage: Storage;
   knowledge: KnowledgeSource;
+  /** The LLM layer, when OPENAI_API_KEY or OPENAI_BASE_URL is set. */
+  llm?: LlmLayer;
   close(): Promise<void>;
 }
 
@@ -25,28 +28,22 @@ export interface AppOptions {
 }
 
 /**
- * Wires configuration, knowledge, storage and the bot. The database opens while
- * the knowledge base loads (start-up time); a broken knowledge file still stops
- * start-up, after the database is closed again.
- * Throws KnowledgeError, StorageError.
+ * Wires configuration, knowledge, storage, the optional LLM layer and the bot.
+ * The database opens while the knowledge base loads (start-up time); a broken
+ * knowledge file still stops start-up, after the database is closed again. With
+ * the LLM configured, a broken prompt file stops start-up before anything opens.
+ * Throws PromptError, KnowledgeError, StorageError.
  */
 export async function createApp(config: Readonly<Config>, options: AppOptions): Promise<App> {
   const { logger } = options;
+  const llm = config.llm ? await createLlm(config.llm, logger) : undefined;
   const opening = openStorage(options.storage ?? config.database);
   // Whatever happens to the knowledge base, the opening must not be left unobserved.
   opening.catch(() => {});
   let knowledge: KnowledgeSource;
   let stopWatching = () => {};
   try {
-    if (options.watchKnowledge) {
-      const watched = watchKnowledge(config.knowledgeDir, { logger });
-      knowledge = watched;
-      stopWatching = () => watched.close();
-    } else {
-      const { kb, warnings } = loadKnowledge(config.knowledgeDir);
-      for (const w of warnings) logger.warn(formatProblem(w));
-      knowledge = staticKnowledge(kb);
-    }
+    ({ knowledge, close: stopWatching } = openKnowledge(config, { logger, watch: options.watchKnowledge ?? false }));
   } catch (err) {
     await opening.then((s) => s.close()).catch(() => {});
     throw err;
@@ -64,14 +61,37 @@ export async function createApp(config: Readonly<Config>, options: AppOptions): 
     logger,
     clock: options.clock,
     maxMessageChars: config.maxMessageChars,
+    language: llm,
   });
   return {
     bot,
     storage,
     knowledge,
+    llm,
     async close() {
       stopWatching();
       await storage.close();
     },
   };
+}
+
+/** The LLM layer, imported only when configured: LangChain adds start-up time every offline command would pay. */
+async function createLlm(settings: NonNullable<Config["llm"]>, logger: Logger): Promise<LlmLayer> {
+  const [{ createLanguageLayer }, { loadPrompts }] = await Promise.all([import("./llm/layer.js"), import("./llm/prompts.js")]);
+  return createLanguageLayer({ settings, prompts: loadPrompts(settings.promptsDir), logger });
+}
+
+/**
+ * The knowledge base of `config.knowledgeDir`: loaded once, or watched for
+ * saved edits (a valid edit replaces it; an invalid one is logged and the last
+ * good version stays). Throws KnowledgeError when the files are broken at start.
+ */
+export function openKnowledge(config: Readonly<Config>, options: { logger: Logger; watch: boolean }): { knowledge: KnowledgeSource; close(): void } {
+  if (options.watch) {
+    const watched = watchKnowledge(config.knowledgeDir, { logger: options.logger });
+    return { knowledge: watched, close: () => watched.close() };
+  }
+  const { kb, warnings } = loadKnowledge(config.knowledgeDir);
+  for (const w of warnings) options.logger.warn(formatProblem(w));
+  return { knowledge: staticKnowledge(kb), close: () => {} };
 }

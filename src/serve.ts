@@ -1,16 +1,22 @@
 import type { UserFromGetMe } from "grammy/types";
 import { createTelegramChannel, type TelegramChannel } from "./channels/telegram/telegram-channel.js";
 import { createWhatsAppChannel } from "./channels/whatsapp/whatsapp-channel.js";
-import type { Clock } from "./core/clock.js";
-import { createInboxWorker, type InboxWorker } from "./core/inbox-worker.js";
+import { createDeskJobs, type DeskJobs } from "./channels/slack/desk-jobs.js";
+import { createSlackRelay, type SlackRelay } from "./channels/slack/relay.js";
+import { createSlackChannel, type SlackChannel } from "./channels/slack/slack-channel.js";
+import { systemClock, type Clock } from "./core/clock.js";
+import type { KnowledgeSource } from "./core/knowledge-source.js";
+import type { InboxWorker } from "./core/inbox-worker.js";
 import { createIntake } from "./core/intake.js";
-import type { ChannelSender } from "./core/ports.js";
 import type { Config } from "./config.js";
 import { createMetrics } from "./http/metrics.js";
 import { createHttpServer, type HttpServerOptions } from "./http/server.js";
 import type { Logger } from "./logger.js";
-import { createApp, type App } from "./main.js";
-import type { StorageTarget } from "./storage/open-storage.js";
+import { openKnowledge } from "./main.js";
+import { openStorage, type Storage, type StorageTarget } from "./storage/open-storage.js";
+import { startWorkerRuntime } from "./worker-runtime.js";
+import { startWorkerThread } from "./worker-thread-host.js";
+import { emptyLlmSnapshot, type LlmStatsSnapshot } from "./llm/stats.js";
 
 export interface ServeOptions {
   logger: Logger;
@@ -23,31 +29,101 @@ export interface ServeOptions {
   telegramPerChatMinMs?: number;
   sweepMs?: number;
   watchKnowledge?: boolean;
+  /**
+   * Answer students in a worker thread, so that turns never delay a webhook's
+   * acknowledgement. Default: on with PostgreSQL, off with the embedded
+   * database (it belongs to one thread) and with an injected clock.
+   */
+  workerThread?: boolean;
+  /** Slack: the bot's ids (skips auth.test; tests), and the relay's clock-driven waits (tests, bench). */
+  slackBotIds?: { botId: string; botUserId: string };
+  slackRelay?: { sleep?: (ms: number) => Promise<void>; paceMs?: number; pollMs?: number };
+  /** Slack desk jobs' periods (tests). */
+  slackJobs?: { reconcileEveryMs?: number; reannounceEveryMs?: number };
 }
 
 export interface RunningServer {
   port: number;
-  app: App;
+  /** The server's own database connection (the webhooks' inbox). */
+  storage: Storage;
   worker: InboxWorker;
+  /** Where turns run: in this thread, or in a worker thread. */
+  workerMode: "inline" | "thread";
+  /** The counselor desk, when Slack is configured. */
+  slack?: { channel: SlackChannel; relay: SlackRelay; jobs: DeskJobs };
   /** Graceful stop: no new requests, in-flight requests and turns finish, the database closes. */
   close(): Promise<void>;
 }
 
 /**
  * `rotabot serve`: one HTTP server with the webhooks of every configured
- * channel, health and metrics, and the inbox worker that answers students.
+ * channel, health and metrics; and the worker runtime that answers students
+ * (bot, senders, inbox worker), in a worker thread on PostgreSQL. The Slack
+ * counselor desk (events and buttons, the relay to Slack, its periodic jobs)
+ * runs with the server.
  */
 export async function startServer(config: Readonly<Config>, options: ServeOptions): Promise<RunningServer> {
   const { logger } = options;
-  const app = await createApp(config, { logger, storage: options.storage, clock: options.clock, watchKnowledge: options.watchKnowledge ?? true });
-  const { inbox } = app.storage;
-  const metrics = createMetrics(inbox);
-  const senders: ChannelSender[] = [];
-  const webhooks: HttpServerOptions["webhooks"] = [];
-  // The worker is created first so that the intake can wake it; it learns its senders below.
-  let worker: InboxWorker | undefined;
-  const intake = createIntake({ inbox, worker: { notify: (ch, conv) => worker?.notify(ch, conv) }, maxMessageChars: config.maxMessageChars });
+  const target = options.storage ?? config.database;
+  const threaded = options.workerThread ?? (target.kind === "postgres" && !options.clock);
+  if (threaded && target.kind !== "postgres") throw new Error("a worker thread needs PostgreSQL: the embedded database belongs to one thread");
+  const runtimeOptions = {
+    storage: target,
+    telegramBotInfo: options.telegramBotInfo,
+    telegramPerChatMinMs: options.telegramPerChatMinMs,
+    sweepMs: options.sweepMs,
+    watchKnowledge: options.watchKnowledge ?? true,
+    // The relay polls the Slack outbox; in this thread it is also woken at once.
+    notifySlack: () => slack?.relay.notify(),
+  };
+  let slack: RunningServer["slack"];
 
+  let storage: Storage | undefined;
+  // Queue depths are read through the server's own connection, once it is open.
+  // The LLM layer's counters live where the turns run; a worker thread sends them over every second.
+  let llmStats: () => LlmStatsSnapshot = emptyLlmSnapshot;
+  const metrics = createMetrics(
+    { depths: () => (storage ? storage.inbox.depths() : Promise.resolve([])) },
+    config.llm ? { snapshot: () => llmStats() } : undefined,
+  );
+  let worker: InboxWorker & { knowledgeEntries(): Promise<number> };
+  let closeWorker: () => Promise<void>;
+  // The desk's notices to students come from the knowledge base: the worker thread has its own copy, this thread loads one.
+  let knowledge: KnowledgeSource | undefined;
+  let closeKnowledge = () => {};
+  if (threaded) {
+    const own = await openStorage(target);
+    storage = own;
+    try {
+      const { notifySlack: _inThisThreadOnly, ...threadOptions } = runtimeOptions;
+      const thread = await startWorkerThread({ config, logLevel: logger.level, options: threadOptions }, { logger, observer: metrics.observer });
+      worker = thread;
+      llmStats = () => thread.llmSnapshot() ?? emptyLlmSnapshot();
+      if (config.slack) ({ knowledge, close: closeKnowledge } = openKnowledge(config, { logger, watch: runtimeOptions.watchKnowledge }));
+      closeWorker = async () => {
+        await thread.stop();
+        closeKnowledge();
+        await own.close();
+      };
+    } catch (err) {
+      closeKnowledge();
+      await own.close().catch(() => {});
+      throw err;
+    }
+  } else {
+    const runtime = await startWorkerRuntime(config, { ...runtimeOptions, logger, clock: options.clock, observer: metrics.observer });
+    storage = runtime.app.storage;
+    knowledge = runtime.app.knowledge;
+    const { llm } = runtime.app;
+    if (llm) llmStats = () => llm.stats.snapshot();
+    worker = Object.assign(runtime.worker, { knowledgeEntries: async () => runtime.app.knowledge.current().kb.entries.length });
+    closeWorker = () => runtime.close();
+  }
+  const db = storage;
+
+  const intake = createIntake({ inbox: db.inbox, worker, maxMessageChars: config.maxMessageChars });
+  const webhooks: HttpServerOptions["webhooks"] = [];
+  const channels: string[] = [];
   let telegram: TelegramChannel | undefined;
   if (config.telegram) {
     telegram = createTelegramChannel(
@@ -55,27 +131,50 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
       intake,
       logger,
     );
-    senders.push(telegram.sender);
+    channels.push("telegram");
     webhooks.push({ path: "/telegram/webhook", channel: "telegram", handler: telegram.webhook });
   }
   if (config.whatsapp) {
-    const whatsapp = createWhatsAppChannel(config.whatsapp, intake, { logger, listButton: () => app.knowledge.current().kb.messages.list_button });
-    senders.push(whatsapp.sender);
+    // Replies are rendered and sent by the worker runtime; this instance only receives.
+    const whatsapp = createWhatsAppChannel(config.whatsapp, intake, { logger, listButton: () => "" });
+    channels.push("whatsapp");
     webhooks.push({ path: "/whatsapp/webhook", channel: "whatsapp", handler: whatsapp.webhook });
   }
-  if (senders.length === 0) logger.warn("no channel is configured: set TELEGRAM_BOT_TOKEN or the WHATSAPP_ settings (see .env.example)");
-
-  worker = createInboxWorker({
-    bot: app.bot,
-    inbox,
-    senders,
-    clock: options.clock,
-    logger,
-    concurrency: config.server.workerConcurrency,
-    rateLimitPerMinute: config.server.rateLimitPerMinute,
-    sweepMs: options.sweepMs,
-    observer: metrics.observer,
-  });
+  const clock = options.clock ?? systemClock;
+  if (config.slack) {
+    const { desk, slackOutbox } = db;
+    const kb = knowledge as KnowledgeSource;
+    const messages = () => kb.current().kb.messages;
+    const notify = (ch: Parameters<InboxWorker["notify"]>[0], conv: string) => worker.notify(ch, conv);
+    const notifySlack = () => slack?.relay.notify();
+    const channel = createSlackChannel({ ...config.slack, ...options.slackBotIds }, { desk, messages, notify, notifySlack, clock, logger });
+    if (channel.webhook) webhooks.push({ path: "/slack/events", channel: "slack", handler: channel.webhook });
+    const relay = createSlackRelay({
+      outbox: slackOutbox,
+      desk,
+      api: channel.api,
+      leadsChannel: config.slack.leadsChannel,
+      clock,
+      logger,
+      ...options.slackRelay,
+      observer: { delivery: (outcome) => metrics.observer.delivery?.("slack", outcome === "dead" ? "undeliverable" : outcome) },
+    });
+    const jobs = createDeskJobs({
+      desk,
+      api: channel.api,
+      replies: channel.replies,
+      messages,
+      claimTimeoutMs: config.leads.claimTimeoutMinutes * 60_000,
+      officeHours: config.leads.officeHours,
+      notify,
+      notifySlack,
+      clock,
+      logger,
+      ...options.slackJobs,
+    });
+    slack = { channel, relay, jobs };
+  }
+  if (channels.length === 0) logger.warn("no channel is configured: set TELEGRAM_BOT_TOKEN or the WHATSAPP_ settings (see .env.example)");
 
   const http = createHttpServer({
     webhooks,
@@ -84,12 +183,12 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     async ready() {
       const checks: Record<string, string> = {};
       try {
-        await app.storage.store.ping();
+        await db.store.ping();
         checks.database = "ok";
       } catch (err) {
         checks.database = `unreachable: ${err instanceof Error ? err.message : String(err)}`.slice(0, 200);
       }
-      checks.knowledge = app.knowledge.current().kb.entries.length > 0 ? "ok" : "empty";
+      checks.knowledge = (await worker.knowledgeEntries()) > 0 ? "ok" : threaded ? "worker thread not running" : "empty";
       return { ok: Object.values(checks).every((v) => v === "ok"), checks };
     },
   });
@@ -97,27 +196,36 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
   let port: number;
   try {
     port = await http.listen(config.server.port, options.host);
-    worker.start();
     await telegram?.start();
+    await slack?.channel.start();
+    slack?.relay.start();
+    slack?.jobs.start();
   } catch (err) {
-    await worker.stop();
+    await slack?.jobs.stop();
+    await slack?.relay.stop();
     await http.close().catch(() => {});
-    await app.close();
+    await closeWorker();
     throw err;
   }
-  logger.info({ port, channels: senders.map((s) => s.channel) }, "rotabot serve is listening");
+  const workerMode = threaded ? "thread" : "inline";
+  logger.info({ port, channels, workerMode, slack: slack ? (config.slack?.appToken ? "socket mode" : "/slack/events") : "off" }, "rotabot serve is listening");
 
   let closing: Promise<void> | undefined;
   return {
     port,
-    app,
+    storage: db,
     worker,
+    workerMode,
+    slack,
     close() {
       closing ??= (async () => {
         await telegram?.stop();
+        await slack?.channel.stop();
         await http.close();
-        await worker?.stop();
-        await app.close();
+        // The desk jobs and the relay finish the call in flight; leased rows go back to the outbox.
+        await slack?.jobs.stop();
+        await slack?.relay.stop();
+        await closeWorker();
         logger.info("rotabot serve stopped");
       })();
       return closing;

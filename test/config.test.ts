@@ -61,4 +61,40 @@ describe("settings", () => {
   it("treats blank variables as unset", () => {
     expect(loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, PUBLIC_URL: "" }).telegram?.mode).toBe("polling");
   });
+
+  describe("Slack and the counselor desk", () => {
+    const slack = { SLACK_BOT_TOKEN: "xoxb-1-2-abc", SLACK_SIGNING_SECRET: "0123456789abcdef", SLACK_LEADS_CHANNEL: "C0123ABCDEF" };
+
+    it("turns Slack on with the three settings, on the real API over /slack/events, with a 15-minute claim timeout", () => {
+      const c = loadConfig(slack);
+      expect(c.slack).toEqual({ botToken: "xoxb-1-2-abc", signingSecret: "0123456789abcdef", leadsChannel: "C0123ABCDEF", apiUrl: "https://slack.com/api/", appToken: undefined });
+      expect(c.leads).toEqual({ claimTimeoutMinutes: 15, officeHours: undefined });
+      expect(loadConfig({}).slack).toBeUndefined();
+    });
+
+    it("uses Socket Mode with an app token, and a local API with a trailing slash added", () => {
+      expect(loadConfig({ ...slack, SLACK_APP_TOKEN: "xapp-1-A1-abc", SLACK_API_URL: "http://127.0.0.1:9999/api" }).slack).toMatchObject({ appToken: "xapp-1-A1-abc", apiUrl: "http://127.0.0.1:9999/api/" });
+    });
+
+    it("names every missing Slack setting when Slack is half configured", () => {
+      const message = problem({ SLACK_BOT_TOKEN: "xoxb-1-2-abc" });
+      expect(message).toMatch(/SLACK_SIGNING_SECRET: missing/);
+      expect(message).toMatch(/SLACK_LEADS_CHANNEL: missing/);
+      expect(problem({ SLACK_APP_TOKEN: "xapp-1-A1-abc" })).toMatch(/SLACK_BOT_TOKEN: missing/);
+    });
+
+    it("says what a wrong token or channel looks like", () => {
+      expect(problem({ ...slack, SLACK_BOT_TOKEN: "xoxp-user-token" })).toMatch(/SLACK_BOT_TOKEN: must be a bot token starting with xoxb-/);
+      expect(problem({ ...slack, SLACK_LEADS_CHANNEL: "#leads" })).toMatch(/SLACK_LEADS_CHANNEL: must be a channel id/);
+    });
+
+    it("reads office hours with their time zone, and needs both", () => {
+      const c = loadConfig({ OFFICE_HOURS: "Mon-Fri 09:00-18:00", OFFICE_TIMEZONE: "America/New_York", LEAD_CLAIM_TIMEOUT_MINUTES: "30" });
+      expect(c.leads.claimTimeoutMinutes).toBe(30);
+      expect(c.leads.officeHours).toMatchObject({ spec: "Mon-Fri 09:00-18:00", timeZone: "America/New_York" });
+      expect(problem({ OFFICE_HOURS: "Mon-Fri 09:00-18:00" })).toMatch(/OFFICE_TIMEZONE: missing/);
+      expect(problem({ OFFICE_HOURS: "weekdays", OFFICE_TIMEZONE: "UTC" })).toMatch(/OFFICE_HOURS: "weekdays" is not understood/);
+      expect(problem({ OFFICE_HOURS: "Mon 09:00-10:00", OFFICE_TIMEZONE: "Nowhere/City" })).toMatch(/OFFICE_TIMEZONE: "Nowhere\/City" is not a time zone/);
+    });
+  });
 });

@@ -80,25 +80,33 @@ export interface WebhookFigures {
   duplicates: number;
 }
 
-/** The fake platform APIs: every send succeeds; replies are counted per chat. */
+/** What the fake platform APIs counted: replies per `channel:chat`, per channel, and when the last one came (Date.now()). */
+interface ReplyCounts {
+  replies: Record<string, number>;
+  totals: Record<string, number>;
+  lastReplyAt: Record<string, number>;
+}
+
+/** The fake platform APIs, in a process of their own (as the real ones are elsewhere): every send succeeds. */
 interface FakeApis {
   url: string;
-  replies: Map<string, number>;
-  total(channel: Channel): number;
-  lastReplyAt: Record<Channel, number>;
+  counts(): Promise<ReplyCounts>;
   close(): Promise<void>;
 }
 
-async function startFakeApis(): Promise<FakeApis> {
-  const replies = new Map<string, number>();
-  const totals: Record<string, number> = {};
-  const lastReplyAt = { telegram: 0, whatsapp: 0 } as Record<Channel, number>;
+/**
+ * `rotabot bench --fake-apis`: a minimal fake Telegram Bot API and Graph API
+ * that answer every send with success and count the replies; `GET /counts`
+ * reports them. Prints its URL, and runs until its standard input closes.
+ */
+export async function runFakeApis(): Promise<void> {
+  const counts: ReplyCounts = { replies: {}, totals: {}, lastReplyAt: {} };
   let messageId = 0;
   const count = (channel: Channel, chat: string) => {
     const key = `${channel}:${chat}`;
-    replies.set(key, (replies.get(key) ?? 0) + 1);
-    totals[channel] = (totals[channel] ?? 0) + 1;
-    lastReplyAt[channel] = performance.now();
+    counts.replies[key] = (counts.replies[key] ?? 0) + 1;
+    counts.totals[channel] = (counts.totals[channel] ?? 0) + 1;
+    counts.lastReplyAt[channel] = Date.now();
   };
   const json = (res: ServerResponse, body: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -112,6 +120,7 @@ async function startFakeApis(): Promise<FakeApis> {
         // grammY sends JSON; anything else is answered like an empty call.
       }
       const url = req.url ?? "";
+      if (url === "/counts") return json(res, counts);
       const telegram = /^\/bot[^/]+\/([A-Za-z]+)/.exec(url);
       if (telegram) {
         if (telegram[1] === "sendMessage") {
@@ -130,17 +139,37 @@ async function startFakeApis(): Promise<FakeApis> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    replies,
-    total: (channel) => totals[channel] ?? 0,
-    lastReplyAt,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
+  await new Promise<void>((resolve) => {
+    process.stdin.on("end", resolve).on("close", resolve).resume();
+  });
+  server.closeAllConnections();
+  server.close();
+}
+
+function startFakeApis(): Promise<FakeApis> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(PACKAGE_ROOT, "src", "bin.js"), "bench", "--fake-apis"], { stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const line = out.split("\n")[0];
+      if (!out.includes("\n") || !line) return;
+      child.stdout.off("data", onData);
+      resolve({
+        url: line.trim(),
+        counts: async () => (await (await fetch(`${line.trim()}/counts`)).json()) as ReplyCounts,
+        close: () =>
+          new Promise<void>((done) => {
+            child.once("exit", () => done());
+            child.stdin.end();
+          }),
+      });
+    };
+    child.stdout.on("data", onData);
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`the fake APIs exited with code ${code} before they listened`)));
+  });
 }
 
 /** One request body per call: a fresh update id or wamid, the next chat, the next question. */
@@ -220,12 +249,12 @@ async function loadChannel(o: {
     }),
   );
   await drained(30_000);
-  const repliesBefore = o.apis.total(o.channel);
+  const repliesBefore = (await o.apis.counts()).totals[o.channel] ?? 0;
 
-  const started = performance.now();
+  const started = Date.now();
   // The load comes from a process of its own, so that generating it does not slow the server it measures.
   const result = await driveInChild({ channel: o.channel, url: o.url, seconds: o.seconds, rate: o.rate, chats: o.chats, start: 1_000_000 });
-  const loadEnded = performance.now();
+  const loadEnded = Date.now();
 
   // Drained: nothing pending in the inbox or the outbox of this channel.
   await drained(90_000);
@@ -236,12 +265,13 @@ async function loadChannel(o: {
     "SELECT conversation, count(*) AS n FROM messages WHERE channel = $1 AND direction = 'in' GROUP BY conversation",
     [o.channel],
   );
+  const counts = await o.apis.counts();
   let accepted = 0;
   let lost = 0;
   let duplicates = 0;
   for (const row of rows.rows) {
     const expected = Number(row.n);
-    const got = o.apis.replies.get(`${o.channel}:${row.conversation}`) ?? 0;
+    const got = counts.replies[`${o.channel}:${row.conversation}`] ?? 0;
     accepted += expected;
     lost += Math.max(0, expected - got);
     duplicates += Math.max(0, got - expected);
@@ -249,8 +279,8 @@ async function loadChannel(o: {
   const ok2xx = result["2xx"];
   // A 2xx without a stored row would be a lost message too.
   lost += Math.max(0, ok2xx - accepted);
-  const replies = o.apis.total(o.channel) - repliesBefore;
-  const lastReply = o.apis.lastReplyAt[o.channel];
+  const replies = (counts.totals[o.channel] ?? 0) - repliesBefore;
+  const lastReply = counts.lastReplyAt[o.channel] ?? loadEnded;
   return {
     channel: o.channel,
     store: o.store,
@@ -385,10 +415,10 @@ export async function runWebhookBench(opts: WebhookBenchOptions, print: (line: s
   try {
     print(
       `webhooks: ${opts.rate} req/s over loopback (autocannon, 50 connections), ${opts.chats} chats, rotabot serve on ${store}, ` +
-        `worker concurrency ${config.server.workerConcurrency}; Telegram replies paced at its 30/s limit; load generator in a process of its own`,
+        `worker concurrency ${config.server.workerConcurrency}, turns in ${server.workerMode === "thread" ? "a worker thread" : "the server's thread"}; Telegram replies paced at its 30/s limit; load generator and fake APIs in processes of their own`,
     );
     for (const [channel, seconds] of [["telegram", opts.telegramSeconds], ["whatsapp", opts.seconds]] as const) {
-      const f = await loadChannel({ channel, store, url, seconds, rate: opts.rate, chats: opts.chats, apis, db: server.app.storage.driver });
+      const f = await loadChannel({ channel, store, url, seconds, rate: opts.rate, chats: opts.chats, apis, db: server.storage.driver });
       figures.push(f);
       print(formatWebhookFigures(f));
     }

@@ -133,7 +133,16 @@ export async function runBench(opts: {
   webhooks?: boolean;
   webhookSeconds?: number;
   telegramSeconds?: number;
+  /** Only the Slack figures (`--slack`); `slack: false` skips them. */
+  slackOnly?: boolean;
+  slack?: boolean;
+  slackLeads?: number;
 }): Promise<void> {
+  const slackBench = async () => {
+    const { runSlackBench } = await import("./bench-slack.js");
+    await runSlackBench({ leads: opts.slackLeads ?? 30, outageLeads: 200 }, console.log);
+  };
+  if (opts.slackOnly) return slackBench();
   if (opts.worker) {
     const db = loadConfig().database;
     const target: StorageTarget = opts.worker === "postgres" && db.kind === "postgres" ? db : { kind: "pglite", dataDir: opts.dataDir };
@@ -185,4 +194,5 @@ export async function runBench(opts: {
     const { runWebhookBench } = await import("./bench-webhooks.js");
     await runWebhookBench({ seconds: opts.webhookSeconds ?? 20, telegramSeconds: opts.telegramSeconds ?? 3, rate: 200, chats: 500 }, console.log);
   }
+  if (opts.slack !== false) await slackBench();
 }

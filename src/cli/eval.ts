@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { z } from "zod";
 import { fixedClock } from "../core/clock.js";
 import { INTENTS } from "../core/intents.js";
-import { loadConfig, PACKAGE_ROOT } from "../config.js";
+import { loadConfig, PACKAGE_ROOT, type Config } from "../config.js";
+import type { LlmStatsSnapshot } from "../llm/stats.js";
 import { silentLogger } from "../logger.js";
 import { createApp } from "../main.js";
 import { replayLine } from "./replay.js";
@@ -44,6 +45,25 @@ export interface EvalResult {
   /** The five slowest turns, for looking into latency. */
   slowest: { id: string; ms: number }[];
   failures: { id: string; text: string; expected: string; got: string | null; missing: string[] }[];
+  /** With the LLM layer on (`--llm`): what it did during the scored turns. */
+  llm?: LlmFigures;
+}
+
+export interface LlmFigures {
+  latencyMs: number;
+  /** Requests that reached the (fake) model, per scored turn. */
+  callsPerTurn: number;
+  /** Turns in which the model was asked to read the message. */
+  consulted: number;
+  groundingRejections: number;
+  /** Requests that ended without a usable answer (timeout, error, invalid, rejected, budget): the offline answer was used. */
+  fallbacks: number;
+  stats: LlmStatsSnapshot;
+}
+
+/** `--llm`: the LLM layer on, against the fake OpenAI-compatible server answering after `latencyMs`. */
+export interface EvalOptions {
+  llm?: { latencyMs: number };
 }
 
 function readJsonLines<T>(file: string, schema: z.ZodType<T>): T[] {
@@ -82,8 +102,16 @@ export function normalizeForFacts(text: string): string {
  * in-memory database, `bot.handle`, one conversation per message or per
  * scripted conversation), with the clock fixed at EVAL_NOW.
  */
-export async function runEval(cases: EvalCase[] = loadEvalSet()): Promise<EvalResult> {
-  const app = await createApp(loadConfig(), { logger: silentLogger, storage: { kind: "pglite" }, clock: fixedClock(EVAL_NOW) });
+export async function runEval(cases: EvalCase[] = loadEvalSet(), options: EvalOptions = {}): Promise<EvalResult> {
+  const fake = options.llm ? await (await import("./fake-openai.js")).startFakeOpenAi({ latencyMs: options.llm.latencyMs }) : undefined;
+  const base = loadConfig();
+  // Without --llm the eval is offline even if OPENAI_API_KEY is set: its figures must not depend on a model.
+  const config: Config = { ...base, llm: fake ? evalLlmSettings(fake.baseUrl) : undefined };
+  const app = await createApp(config, { logger: silentLogger, storage: { kind: "pglite" }, clock: fixedClock(EVAL_NOW) }).catch(async (err: unknown) => {
+    await fake?.close();
+    throw err;
+  });
+  let before: LlmStatsSnapshot | undefined;
   const latencies: number[] = [];
   const timed: { id: string; ms: number }[] = [];
   const confusion = new Map<string, Map<string, number>>();
@@ -96,6 +124,7 @@ export async function runEval(cases: EvalCase[] = loadEvalSet()): Promise<EvalRe
     for (const [i, c] of cases.slice(0, WARMUP_TURNS).entries()) {
       await replayLine(app.bot, JSON.stringify({ conversation: `warmup-${i}`, text: c.text }), i + 1, `warmup-${i}`);
     }
+    before = app.llm?.stats.snapshot();
     for (const [i, c] of cases.entries()) {
       const t0 = performance.now();
       const out = await replayLine(app.bot, JSON.stringify({ conversation: c.conversation, text: c.text }), i + 1, `eval-${i}`);
@@ -114,7 +143,9 @@ export async function runEval(cases: EvalCase[] = loadEvalSet()): Promise<EvalRe
     }
   } finally {
     await app.close();
+    await fake?.close();
   }
+  const llm = options.llm && app.llm && before ? llmFigures(before, app.llm.stats.snapshot(), cases.length, options.llm.latencyMs) : undefined;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
   return {
@@ -127,10 +158,62 @@ export async function runEval(cases: EvalCase[] = loadEvalSet()): Promise<EvalRe
     confusion,
     failures,
     slowest: timed.sort((a, b) => b.ms - a.ms).slice(0, 5),
+    llm,
+  };
+}
+
+/** The eval's LLM settings: the fake, the default timeout and retries of rotabot, no budget. */
+function evalLlmSettings(baseUrl: string): NonNullable<Config["llm"]> {
+  return {
+    apiKey: "sk-eval",
+    baseUrl,
+    model: "gpt-4o-mini",
+    timeoutMs: 8000,
+    maxRetries: 2,
+    maxTokens: 700,
+    pricePer1kTokens: 0,
+    structuredOutput: "jsonSchema",
+    promptsDir: join(PACKAGE_ROOT, "prompts"),
+  };
+}
+
+/** What the LLM layer did between two snapshots of its counters. */
+function llmFigures(before: LlmStatsSnapshot, after: LlmStatsSnapshot, turns: number, latencyMs: number): LlmFigures {
+  const calls: Record<string, number> = {};
+  for (const [k, n] of Object.entries(after.calls)) if (n - (before.calls[k] ?? 0) > 0) calls[k] = n - (before.calls[k] ?? 0);
+  const rejections: Record<string, number> = {};
+  for (const [k, n] of Object.entries(after.rejections)) if (n - (before.rejections[k] ?? 0) > 0) rejections[k] = n - (before.rejections[k] ?? 0);
+  const sum = (pred: (key: string) => boolean) => Object.entries(calls).reduce((a, [k, n]) => a + (pred(k) ? n : 0), 0);
+  const modelCalls = after.modelCalls - before.modelCalls;
+  return {
+    latencyMs,
+    callsPerTurn: modelCalls / Math.max(1, turns),
+    consulted: sum((k) => k.startsWith("classify:")),
+    groundingRejections: calls["phrase:rejected_grounding"] ?? 0,
+    fallbacks: sum((k) => !k.endsWith(":ok") && !k.endsWith(":cached")),
+    stats: {
+      calls,
+      modelCalls,
+      inputTokens: after.inputTokens - before.inputTokens,
+      outputTokens: after.outputTokens - before.outputTokens,
+      costUsd: after.costUsd - before.costUsd,
+      rejections,
+    },
   };
 }
 
 const pctText = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** The LLM run against the offline run of the same eval set: what the layer costs in latency, and what it changes. */
+export function formatComparison(offline: EvalResult, llm: EvalResult): string {
+  const ms = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)} ms`;
+  const pp = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} points`;
+  return [
+    "LLM mode against offline, same eval set:",
+    `  added latency per turn  p50 ${ms(llm.p50Ms - offline.p50Ms)}   p99 ${ms(llm.p99Ms - offline.p99Ms)}   (offline p50 ${offline.p50Ms.toFixed(2)} ms, p99 ${offline.p99Ms.toFixed(2)} ms)`,
+    `  intent accuracy ${pctText(offline.intentAccuracy)} -> ${pctText(llm.intentAccuracy)} (${pp(llm.intentAccuracy - offline.intentAccuracy)})   fact recall ${pctText(offline.factRecall)} -> ${pctText(llm.factRecall)} (${pp(llm.factRecall - offline.factRecall)})`,
+  ].join("\n");
+}
 
 /** The report `npm run eval` prints. */
 export function formatEval(r: EvalResult, options: { maxFailures?: number } = {}): string {
@@ -139,9 +222,17 @@ export function formatEval(r: EvalResult, options: { maxFailures?: number } = {}
     `intent accuracy   ${pctText(r.intentAccuracy)}   (target 95%)`,
     `fact recall       ${pctText(r.factRecall)}   of ${r.facts} facts (target 95%)`,
     `latency per turn  p50 ${r.p50Ms.toFixed(2)} ms   p99 ${r.p99Ms.toFixed(2)} ms   (target p99 < 10 ms); slowest: ${r.slowest.map((s) => `${s.id} ${s.ms.toFixed(1)} ms`).join(", ")}`,
-    "",
-    "confusion matrix (rows: expected, columns: got)",
   ];
+  if (r.llm) {
+    const l = r.llm;
+    lines.push(
+      `LLM layer (fake OpenAI-compatible server answering in ${l.latencyMs} ms; it restates messages and echoes a grounded rephrasing, so this measures the cascade, the checks and the latency, not a real model's understanding)`,
+      `LLM calls per turn ${l.callsPerTurn.toFixed(3)}   (target at most 0.3); ${l.stats.modelCalls} calls in ${r.cases} turns, ${l.consulted} turns read by the model`,
+      `grounding rejections ${l.groundingRejections}${Object.keys(l.stats.rejections).length ? ` (${Object.entries(l.stats.rejections).map(([k, n]) => `${k} ${n}`).join(", ")})` : ""}   fallbacks to the offline answer ${l.fallbacks}`,
+      `requests by outcome ${Object.entries(l.stats.calls).map(([k, n]) => `${k} ${n}`).join(", ") || "none"}; tokens ${l.stats.inputTokens} in, ${l.stats.outputTokens} out`,
+    );
+  }
+  lines.push("", "confusion matrix (rows: expected, columns: got)");
   const labels = [...INTENTS, "(error)"].filter((l) => r.confusion.has(l) || [...r.confusion.values()].some((row) => row.has(l)));
   const short = (l: string) => l.slice(0, 6);
   lines.push(`${"".padEnd(24)}${labels.map((l) => short(l).padStart(7)).join("")}`);

@@ -56,7 +56,9 @@ export async function replayLine(bot: Bot, line: string, n: number, id: string):
       receivedAt: new Date(),
     });
     // Quick replies are part of what the student sees; a text-only output lists them as numbered options.
-    return { conversation, intent: result.intent, reply: result.replies.map((r) => withNumberedOptions(r)).join("\n\n"), lead: null };
+    // A turn that started, advanced or wrote to a lead reports it as it is after the turn.
+    const lead = result.lead ? { id: String(result.lead.id), status: result.lead.status } : null;
+    return { conversation, intent: result.intent, reply: result.replies.map((r) => withNumberedOptions(r)).join("\n\n"), lead };
   } catch (err) {
     return failure(conversation, `line ${n}: ${(err as Error).message}`);
   }

@@ -5,14 +5,19 @@ import { fill } from "../knowledge/template.js";
 import type { Logger } from "../logger.js";
 import { silentLogger } from "../logger.js";
 import { cleanInput } from "../nlu/text.js";
+import { isLeadPayload } from "../leads/form.js";
+import type { LeadStatus } from "../leads/model.js";
+import { afterAnswer, queueLead, SUMMARY_HISTORY, takeOver, type LeadContext } from "../leads/workflow.js";
 import { PAYLOAD, understand } from "../nlu/understand.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Intent } from "./intents.js";
 import type { KnowledgeSource, LoadedKnowledge } from "./knowledge-source.js";
 import { createKeyedQueue } from "./keyed-queue.js";
+import { applyHint, mayRephrase, shouldConsult } from "./language-assist.js";
+import type { CallContext, Classification, LanguageLayer, PastMessage } from "./language-model.js";
 import { planQuestions, type PlannedQuestion } from "./questions.js";
 import type { Inbound, Reply } from "./model.js";
-import type { ConversationStore, LoadedConversation } from "./ports.js";
+import type { ConversationStore, LeadWrite, LoadedConversation } from "./ports.js";
 import { createRouter } from "./router.js";
 import type { ConversationState, Profile } from "./state.js";
 import type { IntentHandler, Turn, TurnResult, Understanding } from "./turn.js";
@@ -25,6 +30,8 @@ export interface BotOptions {
   /** Longer messages are cut to this many characters, and the student is told. */
   maxMessageChars?: number;
   handlers?: Partial<Record<Intent, IntentHandler>>;
+  /** The optional language model: reads unsure or non-English messages and rephrases their answers. Off when absent. */
+  language?: LanguageLayer;
 }
 
 /** What one call of `handle` produced. */
@@ -33,6 +40,8 @@ export interface HandleResult {
   handled: boolean;
   intent: Intent | null;
   replies: Reply[];
+  /** The lead this turn started, advanced or wrote to (its thread), as it is after the turn. */
+  lead?: { id: number; status: LeadStatus };
 }
 
 export interface Bot {
@@ -133,13 +142,30 @@ export function createBot(options: BotOptions): Bot {
     });
 
     let outcome: Outcome;
+    // The lead workflow (src/leads/): the form, a counselor holding the conversation, offers, the lead's thread.
+    const leadCtx: LeadContext = { inbound, text: clean.text, state: received.state, profile: received.profile, lead: received.lead ?? null, loaded, now };
+    let leadWrite: LeadWrite | undefined;
+    let withdrawConsent: { version: string } | undefined;
     try {
+      const taken = how.limited || unsupported ? null : takeOver(leadCtx);
       if (how.limited) {
         outcome = fixed(messages.rate_limited);
       } else if (unsupported || (!clean.text && !inbound.payload)) {
         outcome = fixed(unsupported ? messages.unreadable : messages.empty_message);
+      } else if (taken && !taken.route) {
+        const done = taken.queued ? queueLead(taken, leadCtx, await store.history(inbound.channel, inbound.conversation, SUMMARY_HISTORY)) : taken;
+        outcome = { intent: done.intent, confidence: 1, result: { replies: done.replies }, state: done.state, profile: done.profile };
+        leadWrite = done.lead;
+        withdrawConsent = done.withdrawConsent;
       } else {
-        outcome = runQuestions(inbound, clean.text, received.state, received.profile, loaded, now);
+        // A stale button of a finished form or offer is read as the text on it.
+        const asked = isLeadPayload(inbound.payload) ? { ...inbound, payload: undefined } : inbound;
+        outcome = options.language
+          ? await runAssisted(options.language, asked, clean.text, received, loaded, now)
+          : runQuestions(asked, clean.text, received.state, received.profile, loaded, now);
+        const after = afterAnswer(leadCtx, outcome, taken ?? undefined);
+        outcome = { ...outcome, result: after.result, state: after.state };
+        leadWrite = after.lead;
       }
       if (clean.truncated) {
         outcome.result = { ...outcome.result, replies: prependText(outcome.result.replies, fill(messages.too_long, { limit: maxChars })) };
@@ -147,6 +173,8 @@ export function createBot(options: BotOptions): Bot {
     } catch (err) {
       log.error({ err, channel: inbound.channel, conversation: inbound.conversation, messageId: inbound.id }, "turn failed");
       outcome = fixed(messages.error);
+      leadWrite = undefined;
+      withdrawConsent = undefined;
     }
 
     const { intent, result } = outcome;
@@ -156,7 +184,7 @@ export function createBot(options: BotOptions): Bot {
       log.info({ channel: inbound.channel, conversation: inbound.conversation }, "student data erased on request");
       return { handled: true, intent, replies: result.replies };
     }
-    await store.saveTurn({
+    const saved = await store.saveTurn({
       inbound: { ...inbound, text: clean.text },
       intent,
       confidence: outcome.confidence,
@@ -167,19 +195,58 @@ export function createBot(options: BotOptions): Bot {
       profileChanged: outcome.profile !== received.profile,
       at: clock.now(),
       deliver: how.deliver,
+      ...(leadWrite ? { lead: leadWrite } : {}),
+      ...(withdrawConsent ? { withdrawConsent } : {}),
     });
+    if (saved.lead) log.info({ channel: inbound.channel, leadId: saved.lead.id, status: saved.lead.status, step: leadWrite?.set?.step }, "lead turn");
     log.debug({ channel: inbound.channel, conversation: inbound.conversation, intent, confidence: outcome.confidence, fellBack: result.fellBack ?? false }, "turn done");
-    return { handled: true, intent, replies: result.replies };
+    return { handled: true, intent, replies: result.replies, ...(saved.lead ? { lead: { id: saved.lead.id, status: saved.lead.status } } : {}) };
+  }
+
+  /**
+   * The turn with the language model's help (the cascade): it reads the
+   * message only when the offline reading is unsure or the message is not in
+   * English, and then rephrases the cited answer. Any failure of the model
+   * leaves the offline turn as it is.
+   */
+  async function runAssisted(language: LanguageLayer, inbound: Inbound, text: string, received: LoadedConversation, loaded: LoadedKnowledge, now: Date): Promise<Outcome> {
+    const { state, profile } = received;
+    if (!shouldConsult(understand(text, state, loaded.nlu, loaded.kb, now, inbound.payload), text, inbound.payload, state)) {
+      return runQuestions(inbound, text, state, profile, loaded, now);
+    }
+    const names = typeof profile.name === "string" ? [profile.name] : [];
+    const context: CallContext = { channel: inbound.channel, conversation: inbound.conversation, knownNames: names };
+    const history = await recentTurns(inbound);
+    const hint = await language.classify({ ...context, text, history });
+    // The model failed (down, slow, malformed): the offline turn, without a second try in the same turn.
+    if (!hint) return runQuestions(inbound, text, state, profile, loaded, now);
+    const outcome = runQuestions(inbound, hint.english, state, profile, loaded, now, hint);
+    if (!mayRephrase(outcome.intent, outcome.result, outcome.state)) return outcome;
+    const reply = outcome.result.replies[0] as Reply;
+    const cited = (reply.citations ?? []).map((c) => loaded.kb.byId.get(c.entryId)).filter((e) => e !== undefined);
+    const entries = cited.map((e) => ({ id: e.id, title: e.title, body: e.body }));
+    const phrased = await language.phrase({ ...context, question: text, offlineAnswer: reply.text, entries, language: hint.language, history });
+    if (!phrased) return outcome;
+    return { ...outcome, result: { ...outcome.result, replies: [{ ...reply, text: phrased.text }] } };
+  }
+
+  /** This conversation's last few messages before the current one, oldest first. */
+  async function recentTurns(inbound: Inbound): Promise<PastMessage[]> {
+    const past = await store.history(inbound.channel, inbound.conversation, 5);
+    if (past.at(-1)?.direction === "in") past.pop();
+    return past.map((m) => ({ from: m.direction === "in" ? "student" : "bot", text: m.text }));
   }
 
   /**
    * Answers every question of a message, in order, in one reply: "what does an
    * observership cost and how early should I apply?" gets both answers, the
-   * second in the context of the first.
+   * second in the context of the first. `hint`: the language model's reading of
+   * the whole message, when it was asked.
    */
-  function runQuestions(inbound: Inbound, text: string, state: ConversationState, profile: Profile, loaded: LoadedKnowledge, now: Date): Outcome {
+  function runQuestions(inbound: Inbound, text: string, state: ConversationState, profile: Profile, loaded: LoadedKnowledge, now: Date, hint?: Classification): Outcome {
     const { kb, nlu } = loaded;
-    const whole = understand(text, state, nlu, kb, now, inbound.payload);
+    const offline = understand(text, state, nlu, kb, now, inbound.payload);
+    const whole = hint ? applyHint(offline, hint) : offline;
     if (inbound.payload || whole.command || whole.confirmation || whole.analysis.emergency) {
       return answer(inbound, text, whole, state, profile, loaded, now);
     }

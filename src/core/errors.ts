@@ -63,3 +63,10 @@ export class ChannelApiError extends RotabotError {
     super("E_CHANNEL_API", message, options);
   }
 }
+
+/** A prompt file of the LLM layer (`prompts/`) is invalid. Thrown at start-up when the LLM is configured. */
+export class PromptError extends RotabotError {
+  constructor(readonly problems: KnowledgeProblem[]) {
+    super("E_PROMPT", problems.map(formatProblem).join("\n"));
+  }
+}

@@ -3,7 +3,7 @@ import type { Bot } from "./bot.js";
 import { systemClock, type Clock } from "./clock.js";
 import { ChannelApiError } from "./errors.js";
 import type { Channel } from "./model.js";
-import type { ChannelSender, InboxStore, PendingMessage } from "./ports.js";
+import type { ChannelSender, InboxStore, OutboxItem, PendingMessage } from "./ports.js";
 
 /** What the worker reports, for /metrics. */
 export interface WorkerObserver {
@@ -32,6 +32,12 @@ export interface WorkerOptions {
   /** Messages per student per minute that get an answer; the next one gets a notice. */
   rateLimitPerMinute?: number;
   observer?: WorkerObserver;
+  /**
+   * A reply will never be delivered (blocked bot, closed reply window): report
+   * it to the lead it belongs to (the counselor's thread and card). Errors are
+   * logged, never thrown.
+   */
+  onUndeliverable?(item: OutboxItem, reason: string): Promise<void>;
 }
 
 export interface InboxWorker {
@@ -186,24 +192,32 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
       }
       const now = clock.now();
       if (item.nextAttemptAt > now) return;
+      const { payload } = item;
+      if (payload.kind !== "reply") {
+        // Slack traffic has its own relay; nothing else belongs in a messenger's outbox.
+        await inbox.markUndeliverable(item.id, `not a reply: ${payload.kind}`);
+        continue;
+      }
       if (sender.replyWindowMs !== undefined) {
         // The message this replies to opens the window; only when that is too old does a
         // later message of the student's (read from the database) matter.
-        const own = item.payload.inboundAt ? Date.parse(item.payload.inboundAt) : Number.NaN;
+        const own = payload.inboundAt ? Date.parse(payload.inboundAt) : Number.NaN;
         const open = (t: number) => now.getTime() - t <= (sender.replyWindowMs as number);
         if (!(Number.isFinite(own) && open(own)) && !open((await inbox.lastInboundAt(channel, conversation))?.getTime() ?? 0)) {
           await inbox.markUndeliverable(item.id, "reply window closed");
           observer.delivery?.(channel, "undeliverable");
+          await reportUndeliverable(item, "reply window closed");
           continue;
         }
       }
       try {
-        await sender.send(conversation, item.payload.reply);
+        await sender.send(conversation, payload.reply);
       } catch (err) {
         if (err instanceof ChannelApiError && err.details.permanent) {
           log.warn({ channel, outboxId: item.id, reason: err.details.reason ?? err.message }, "reply undeliverable");
           await inbox.markUndeliverable(item.id, err.details.reason ?? err.message);
           observer.delivery?.(channel, "undeliverable");
+          await reportUndeliverable(item, err.details.reason ?? err.message);
           continue;
         }
         const retryAfter = err instanceof ChannelApiError ? err.details.retryAfterMs : undefined;
@@ -221,6 +235,14 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
         if (sentUnrecorded.size < 100_000) sentUnrecorded.set(item.id, sent);
         throw err;
       }
+    }
+  }
+
+  async function reportUndeliverable(item: OutboxItem, reason: string) {
+    try {
+      await options.onUndeliverable?.(item, reason);
+    } catch (err) {
+      log.warn({ channel: item.channel, outboxId: item.id, err: brief(err) }, "could not report an undeliverable reply to its lead");
     }
   }
 

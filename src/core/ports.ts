@@ -1,11 +1,14 @@
 import type { Channel, Inbound, Reply } from "./model.js";
 import type { Intent } from "./intents.js";
+import type { ConsentDecision, Lead, LeadContact, LeadOutcome, LeadStatus, LeadSummary, LeadTrigger } from "../leads/model.js";
 import type { ConversationState, Profile } from "./state.js";
 
 /** What a turn needs to know about the conversation and the student. */
 export interface LoadedConversation {
   state: ConversationState;
   profile: Profile;
+  /** The conversation's open lead (not closed), if any: it decides who answers (form, bot, counselor). */
+  lead?: OpenLead | null;
 }
 
 export interface StoredMessage {
@@ -13,6 +16,49 @@ export interface StoredMessage {
   text: string;
   intent: string | null;
   createdAt: Date;
+  /** For a student's message: no knowledge entry answered it. */
+  fellBack?: boolean;
+}
+
+// ---- Leads, turn side (the lead form, consent, the lead's Slack thread) ----
+
+/** An open lead as the turn sees it: a phone number waiting for its country code is kept on the lead, not in the state. */
+export type OpenLead = Lead & { pendingPhone: string | null };
+
+/** The lead columns a turn may set. `contact: null` erases every contact detail. */
+export interface LeadFields {
+  status?: LeadStatus;
+  step?: string | null;
+  trigger?: LeadTrigger;
+  score?: number;
+  scoreReasons?: string[];
+  consent?: ConsentDecision | null;
+  contact?: (LeadContact & { pendingPhone?: string }) | null;
+  summary?: LeadSummary | null;
+  outcome?: LeadOutcome | null;
+  closedAt?: Date | null;
+  queuedAt?: Date | null;
+}
+
+/**
+ * What a turn does to a lead, written in the turn's transaction: create one
+ * (no `id`) or change the open lead `id` (its version is bumped), record a
+ * consent decision, enqueue its card (`lead_card`, keyed by the new version)
+ * and messages for its thread (`thread`, key `lead:<id>:<key>`).
+ */
+export interface LeadWrite {
+  id?: number;
+  /** Change the lead only while it still has this status (a counselor may have acted meanwhile). */
+  whileStatus?: LeadStatus;
+  set?: LeadFields;
+  consent?: { decision: ConsentDecision; version: string };
+  card?: boolean;
+  thread?: { key: string; from: "student" | "bot" | "system"; text: string }[];
+}
+
+/** What saving a turn did to its lead. */
+export interface SavedTurn {
+  lead?: { id: number; status: LeadStatus; version: number };
 }
 
 /** The outcome of a turn, written in one transaction. */
@@ -32,6 +78,14 @@ export interface TurnRecord {
    * replies in the outbox, in the same transaction as the turn.
    */
   deliver?: boolean;
+  /** The turn's change to its conversation's lead. */
+  lead?: LeadWrite;
+  /**
+   * The student withdrew consent: every lead of this student loses its contact
+   * details, a `withdrawn` consent row is stored for each, and the cards of
+   * announced leads are updated.
+   */
+  withdrawConsent?: { version: string };
 }
 
 /**
@@ -50,13 +104,16 @@ export interface ConversationStore {
    * store can: the start of every turn.
    */
   receive(inbound: Inbound, options?: { truncated?: boolean }): Promise<{ isNew: false } | ({ isNew: true } & LoadedConversation)>;
-  saveTurn(turn: TurnRecord): Promise<void>;
+  saveTurn(turn: TurnRecord): Promise<SavedTurn>;
   history(channel: Channel, conversation: string, limit: number): Promise<StoredMessage[]>;
   /** Messages that no knowledge entry answered, newest first: what admins should write next. */
   unanswered(options: { since?: Date; limit?: number }): Promise<{ text: string; channel: string; createdAt: Date }[]>;
   /**
    * Erases everything stored about one student on one channel: messages,
-   * profile, dead letters and outbox rows. With `inbox` (the request came
+   * profile, dead letters and outbox rows. Their leads are anonymized (closed,
+   * contact, summary and address erased, `redacted_at` set), their consent
+   * rows lose the student's id, the thread messages of their leads leave the
+   * outbox, and a `lead_card` row redacts each announced lead's card. With `inbox` (the request came
    * through the inbox), messages still waiting after the request are kept,
    * the request itself is marked done, and the confirmation goes into the
    * outbox, all in the same transaction.
@@ -88,8 +145,23 @@ export interface OutboxItem {
   nextAttemptAt: Date;
 }
 
-/** `inboundAt`: when the student wrote the message this replies to (ISO), for reply windows. */
-export type OutboxPayload = { kind: "reply"; reply: Reply; inboundAt?: string };
+/**
+ * What the outbox carries.
+ * - `reply`: to a student on their channel. `inboundAt`: when the student wrote
+ *   the message this replies to (ISO), for reply windows. `leadId`: set when a
+ *   counselor wrote it (relayed from the lead's Slack thread), so a failed
+ *   delivery is reported back to that thread.
+ * - `lead_card` and `thread`: Slack traffic of a lead, with outbox channel
+ *   "slack" and conversation `leadStream(leadId)` (one ordered stream per
+ *   lead). A card is rendered from the lead row when it is delivered: it is
+ *   posted the first time and updated in place afterwards. `broadcast`
+ *   (optional, Slack side): the thread message is also shown in the channel,
+ *   as a re-announcement of an unclaimed lead is.
+ */
+export type OutboxPayload =
+  | { kind: "reply"; reply: Reply; inboundAt?: string; leadId?: number }
+  | { kind: "lead_card"; leadId: number }
+  | { kind: "thread"; leadId: number; from: "student" | "bot" | "system"; text: string; broadcast?: boolean };
 
 /**
  * The inbox and outbox of the messenger channels. Webhooks `accept` (durably,

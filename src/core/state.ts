@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LEAD_TRIGGERS } from "../leads/model.js";
 import { INTENTS } from "./intents.js";
 
 /**
@@ -43,6 +44,10 @@ export const conversationStateSchema = z
     turns: z.number().int().nonnegative().default(0),
     /** A guessed profile value waiting for the student's yes or no. */
     pending: z.object({ field: z.string(), value: z.string() }).optional(),
+    /** A counselor was offered in the last reply (and why): a "yes" now starts the lead form. */
+    leadOffer: z.enum(LEAD_TRIGGERS).optional(),
+    /** Triggers that already offered a counselor in this conversation: each offers once (repeated misses excepted). */
+    leadOffered: z.array(z.enum(LEAD_TRIGGERS)).optional(),
   })
   .catchall(z.unknown());
 

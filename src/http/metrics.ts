@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { WorkerObserver } from "../core/inbox-worker.js";
 import type { InboxStore } from "../core/ports.js";
+import type { LlmStats } from "../llm/stats.js";
 
 export interface Metrics {
   registry: Registry;
@@ -13,8 +14,10 @@ export interface Metrics {
  * Prometheus metrics: turns and their latency, deliveries, errors, webhook
  * acks, and the inbox, outbox and dead-letter depths per channel (read from
  * the database on each scrape, so every process reports the shared truth).
+ * With the LLM layer on (`llm`), its requests by kind and outcome, grounding
+ * rejections by kind, tokens and cost, read from the layer's counters.
  */
-export function createMetrics(inbox: InboxStore): Metrics {
+export function createMetrics(inbox: Pick<InboxStore, "depths">, llm?: Pick<LlmStats, "snapshot">): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "rotabot_process_" });
   const turns = new Counter({ name: "rotabot_turns_total", help: "Messages processed, by channel and outcome", labelNames: ["channel", "outcome"], registers: [registry] });
@@ -53,6 +56,7 @@ export function createMetrics(inbox: InboxStore): Metrics {
       }
     },
   });
+  if (llm) registerLlmMetrics(registry, llm);
   return {
     registry,
     observer: {
@@ -69,4 +73,52 @@ export function createMetrics(inbox: InboxStore): Metrics {
       if (status >= 500) errors.inc({ channel, where: "webhook" });
     },
   };
+}
+
+/** Counters of the LLM layer, copied from its in-process counts on each scrape. */
+function registerLlmMetrics(registry: Registry, llm: Pick<LlmStats, "snapshot">): void {
+  new Counter({
+    name: "rotabot_llm_requests_total",
+    help: "LLM requests, by kind (classify, phrase) and outcome (ok, cached, timeout, error, invalid, rejected_grounding, budget)",
+    labelNames: ["kind", "outcome"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, n] of Object.entries(llm.snapshot().calls)) {
+        const [kind = "", outcome = ""] = key.split(":");
+        this.inc({ kind, outcome }, n);
+      }
+    },
+  });
+  new Counter({
+    name: "rotabot_llm_grounding_rejections_total",
+    help: "LLM answers rejected by the grounding check, by the kind of problem (number, money, citation, canary, promise, ...)",
+    labelNames: ["problem"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [problem, n] of Object.entries(llm.snapshot().rejections)) this.inc({ problem }, n);
+    },
+  });
+  new Counter({
+    name: "rotabot_llm_tokens_total",
+    help: "Tokens used by the LLM layer, by direction",
+    labelNames: ["direction"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const s = llm.snapshot();
+      this.inc({ direction: "input" }, s.inputTokens);
+      this.inc({ direction: "output" }, s.outputTokens);
+    },
+  });
+  new Counter({
+    name: "rotabot_llm_cost_usd_total",
+    help: "Estimated LLM cost in USD (tokens times LLM_PRICE_PER_1K_TOKENS)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(llm.snapshot().costUsd);
+    },
+  });
 }

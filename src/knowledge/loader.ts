@@ -16,6 +16,7 @@ import {
   type Messages,
   type Vocabulary,
 } from "./schema.js";
+import { leadsSchema, type LeadsConfig } from "./leads-schema.js";
 
 export interface KnowledgeEntry extends FrontMatter {
   /** The Markdown answer. */
@@ -34,6 +35,8 @@ export interface KnowledgeBase {
   readonly vocabulary: Vocabulary;
   readonly messages: Messages;
   readonly currencies: Currencies;
+  /** `_leads.yaml`: the counselor hand-off (consent, form, triggers, score); null turns lead capture off. */
+  readonly leads: LeadsConfig | null;
 }
 
 export interface LoadResult {
@@ -45,6 +48,7 @@ export interface LoadResult {
 const VOCABULARY_FILE = "_vocabulary.yaml";
 const MESSAGES_FILE = "_messages.yaml";
 const CURRENCIES_FILE = "_currencies.yaml";
+const LEADS_FILE = "_leads.yaml";
 
 /**
  * Loads and checks every file of a knowledge directory. Never throws for bad
@@ -68,6 +72,8 @@ export function checkKnowledge(dir: string, today: Date = new Date()): LoadResul
   const vocabulary = loadYamlFile(dir, VOCABULARY_FILE, vocabularySchema, report);
   const messages = loadYamlFile(dir, MESSAGES_FILE, messagesSchema, report);
   const currencies = files.includes(CURRENCIES_FILE) ? loadYamlFile(dir, CURRENCIES_FILE, currenciesSchema, report) : { rates: [] };
+  const leads = files.includes(LEADS_FILE) ? loadYamlFile(dir, LEADS_FILE, leadsSchema, report) : null;
+  if (!files.includes(LEADS_FILE)) report(LEADS_FILE, 0, `missing: lead capture (the counselor hand-off form) is off until ${LEADS_FILE} exists`, "warning");
   if (vocabulary) {
     for (const topic of Object.keys(vocabulary.routes)) {
       if (!(topic in vocabulary.topics)) report(VOCABULARY_FILE, 1, `routes: "${topic}" is not one of the topics`);
@@ -128,7 +134,7 @@ export function checkKnowledge(dir: string, today: Date = new Date()): LoadResul
 
   const hasErrors = problems.some((p) => p.severity === "error");
   const kb: KnowledgeBase | null =
-    hasErrors || !vocabulary || !messages || !currencies
+    hasErrors || !vocabulary || !messages || !currencies || (files.includes(LEADS_FILE) && !leads)
       ? null
       : Object.freeze({
           dir,
@@ -137,6 +143,7 @@ export function checkKnowledge(dir: string, today: Date = new Date()): LoadResul
           vocabulary,
           messages,
           currencies,
+          leads,
         });
   return split(kb, problems);
 }

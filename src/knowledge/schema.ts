@@ -255,6 +255,12 @@ export const messagesSchema = z
     timeline_need_start: z.string().min(5),
     based_on: withSlots("entries"),
     review_overdue: withSlots("date"),
+    // --- Counselor desk (Slack side of leads): notices to the student.
+    lead_claimed: z.string().min(5),
+    lead_released: z.string().min(5),
+    lead_closed: z.string().min(5),
+    lead_wait: z.string().min(5),
+    lead_wait_after_hours: withSlots("hours", "opens"),
   })
   .strict();
 

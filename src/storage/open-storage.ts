@@ -1,7 +1,10 @@
 import type { ConversationStore, InboxStore } from "../core/ports.js";
 import type { SqlDriver } from "./driver.js";
 import { migrate } from "./migrate.js";
+import type { LeadDesk, SlackOutbox } from "../leads/desk.js";
 import { createSqlInbox } from "./sql-inbox.js";
+import { createSqlLeadDesk } from "./sql-lead-desk.js";
+import { createSqlSlackOutbox } from "./sql-slack-outbox.js";
 import { createSqlStore } from "./sql-store.js";
 
 /** Where the data lives; `loadDataDir` starts an in-memory PGlite from a snapshot (tests). */
@@ -11,6 +14,9 @@ export interface Storage {
   driver: SqlDriver;
   store: ConversationStore;
   inbox: InboxStore;
+  /** The counselor desk (Slack side of leads) and the Slack outbox. */
+  desk: LeadDesk;
+  slackOutbox: SlackOutbox;
   close(): Promise<void>;
 }
 
@@ -33,6 +39,8 @@ export async function openStorage(target: StorageTarget): Promise<Storage> {
     driver,
     store: createSqlStore(driver, { exclusive: target.kind === "pglite" }),
     inbox: createSqlInbox(driver),
+    desk: createSqlLeadDesk(driver),
+    slackOutbox: createSqlSlackOutbox(driver),
     close: () => driver.close(),
   };
 }

@@ -1,7 +1,8 @@
 import type { Channel, Inbound, Reply } from "../core/model.js";
-import type { ConversationStore, LoadedConversation, OutboxPayload, StoredMessage, TurnRecord } from "../core/ports.js";
+import type { ConversationStore, LoadedConversation, OutboxPayload, SavedTurn, StoredMessage, TurnRecord } from "../core/ports.js";
 import { parseProfile, parseState } from "../core/state.js";
 import type { SqlDriver, SqlExecutor } from "./driver.js";
+import { forgetLeads, leadFromRow, OPEN_LEAD_COLUMN, openLead, type LeadRow, withdrawConsent, writeLead } from "./sql-leads.js";
 
 const CACHE_LIMIT = 10_000;
 
@@ -18,7 +19,8 @@ const INSERT_INBOUND = `INSERT INTO messages (channel, conversation, external_id
 const conversationColumns = (sender: string) => `(SELECT state FROM messages
      WHERE channel = $1 AND conversation = $2 AND state IS NOT NULL
      ORDER BY id DESC LIMIT 1) AS state,
-   (SELECT profile FROM students WHERE channel = $1 AND sender = ${sender}) AS profile`;
+   (SELECT profile FROM students WHERE channel = $1 AND sender = ${sender}) AS profile,
+   ${OPEN_LEAD_COLUMN}`;
 
 /** The parameters of INSERT_INBOUND, in order. */
 export const inboundParams = (inbound: Inbound, options: { truncated?: boolean }) => [
@@ -39,10 +41,23 @@ const enqueue = (ex: SqlExecutor, dedupeKey: string, channel: string, conversati
     [dedupeKey, channel, conversation, JSON.stringify({ kind: "reply", reply, inboundAt: inboundAt.toISOString() } satisfies OutboxPayload)],
   );
 
-const toLoaded = (row: { state: unknown; profile: unknown } | undefined): LoadedConversation => ({
+const toLoaded = (row: { state: unknown; profile: unknown; lead?: LeadRow | null } | undefined): LoadedConversation => ({
   state: parseState(row?.state),
   profile: parseProfile(row?.profile),
+  lead: row?.lead ? leadFromRow(row.lead) : null,
 });
+
+/**
+ * A cached conversation: its state and profile, and whether it may have an
+ * open lead. Only turns create leads, so "no open lead" stays true until this
+ * process saves one; an open lead is read afresh on every turn, because a
+ * counselor may claim, release or close it from Slack meanwhile.
+ */
+interface Cached {
+  state: LoadedConversation["state"];
+  profile: LoadedConversation["profile"];
+  hasLead: boolean;
+}
 
 /**
  * The conversation store in SQL; the same statements run on PGlite and PostgreSQL.
@@ -51,14 +66,20 @@ const toLoaded = (row: { state: unknown; profile: unknown } | undefined): Loaded
  * turn, and skips the read at the start of the next turn.
  */
 export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } = {}): ConversationStore {
-  const cache = options.exclusive ? new Map<string, LoadedConversation>() : null;
+  const cache = options.exclusive ? new Map<string, Cached>() : null;
   const key = (channel: string, conversation: string, sender: string) => `${channel}\u0000${conversation}\u0000${sender}`;
-  const remember = (k: string, value: LoadedConversation) => {
+  const remember = (k: string, value: LoadedConversation | Cached) => {
     if (!cache) return;
     cache.delete(k);
-    cache.set(k, value);
+    cache.set(k, { state: value.state, profile: value.profile, hasLead: "hasLead" in value ? value.hasLead : Boolean(value.lead) });
     if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   };
+  /** A cached conversation, with its open lead read afresh when it may have one. */
+  const fromCache = async (hit: Cached, channel: string, conversation: string): Promise<LoadedConversation> => ({
+    state: hit.state,
+    profile: hit.profile,
+    lead: hit.hasLead ? await openLead(db, channel, conversation) : null,
+  });
   const saveInbound = async (inbound: Inbound, options: { truncated?: boolean } = {}) => {
     const r = await db.query(INSERT_INBOUND, inboundParams(inbound, options));
     return { isNew: r.rowCount > 0 };
@@ -69,12 +90,13 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
 
     async receive(inbound, options = {}) {
       const k = key(inbound.channel, inbound.conversation, inbound.sender);
-      if (cache?.has(k)) {
+      const hit = cache?.get(k);
+      if (hit) {
         const { isNew } = await saveInbound(inbound, options);
-        return isNew ? { isNew, ...(cache.get(k) as LoadedConversation) } : { isNew };
+        return isNew ? { isNew, ...(await fromCache(hit, inbound.channel, inbound.conversation)) } : { isNew };
       }
       // One statement: store the message and read the conversation (as it was before it).
-      const r = await db.query<{ inserted: number; state: unknown; profile: unknown }>(
+      const r = await db.query<{ inserted: number; state: unknown; profile: unknown; lead: LeadRow | null }>(
         `WITH inserted AS (${INSERT_INBOUND} RETURNING 1)
          SELECT (SELECT count(*) FROM inserted) AS inserted, ${conversationColumns("$4")}`,
         inboundParams(inbound, options),
@@ -89,8 +111,8 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
     async load(channel, conversation, sender): Promise<LoadedConversation> {
       const k = key(channel, conversation, sender);
       const hit = cache?.get(k);
-      if (hit) return hit;
-      const r = await db.query<{ state: unknown; profile: unknown }>(`SELECT ${conversationColumns("$3")}`, [channel, conversation, sender]);
+      if (hit) return fromCache(hit, channel, conversation);
+      const r = await db.query<{ state: unknown; profile: unknown; lead: LeadRow | null }>(`SELECT ${conversationColumns("$3")}`, [channel, conversation, sender]);
       const loaded = toLoaded(r.rows[0]);
       remember(k, loaded);
       return loaded;
@@ -107,7 +129,8 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
            VALUES ${values.join(", ")}`,
           [inbound.channel, inbound.conversation, inbound.id, t.intent, t.confidence, t.fellBack, t.at, JSON.stringify(t.state), ...rows],
         );
-      if (!t.profileChanged && !t.deliver) {
+      let saved: SavedTurn = {};
+      if (!t.profileChanged && !t.deliver && !t.lead && !t.withdrawConsent) {
         await insertReplies(db);
       } else {
         await db.transaction(async (tx) => {
@@ -127,24 +150,41 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
               await enqueue(tx, `reply:${inbound.channel}:${inbound.id}:${i}`, inbound.channel, inbound.conversation, reply, inbound.receivedAt);
             }
           }
+          if (t.withdrawConsent) await withdrawConsent(tx, inbound.channel, inbound.sender, t.withdrawConsent.version, t.at);
+          if (t.lead) {
+            const lead = await writeLead(tx, inbound, t.lead, t.at);
+            if (lead) saved = { lead };
+          }
         });
       }
-      remember(key(inbound.channel, inbound.conversation, inbound.sender), { state: t.state, profile: t.profile });
+      const k = key(inbound.channel, inbound.conversation, inbound.sender);
+      // Unknown (not cached) counts as "may have a lead": the next turn then reads it.
+      const hasLead = saved.lead ? saved.lead.status !== "closed" : (cache?.get(k)?.hasLead ?? true);
+      remember(k, { state: t.state, profile: t.profile, hasLead });
+      return saved;
     },
 
     async history(channel: Channel, conversation: string, limit: number): Promise<StoredMessage[]> {
-      const r = await db.query<{ direction: "in" | "out"; text: string; intent: string | null; created_at: Date }>(
+      const r = await db.query<{ direction: "in" | "out"; text: string; intent: string | null; fell_back: boolean | null; created_at: Date }>(
         `SELECT direction, text, created_at,
                 COALESCE(intent, (SELECT o.intent FROM messages o
                                    WHERE o.channel = recent.channel AND o.reply_to = recent.external_id
-                                   ORDER BY o.id LIMIT 1)) AS intent
+                                   ORDER BY o.id LIMIT 1)) AS intent,
+                CASE WHEN direction = 'in' THEN (SELECT bool_or(o.fell_back) FROM messages o
+                                   WHERE o.channel = recent.channel AND o.reply_to = recent.external_id) END AS fell_back
            FROM (SELECT id, channel, direction, text, intent, external_id, created_at FROM messages
                   WHERE channel = $1 AND conversation = $2
                   ORDER BY id DESC LIMIT $3) AS recent
           ORDER BY id ASC`,
         [channel, conversation, limit],
       );
-      return r.rows.map((m) => ({ direction: m.direction, text: m.text, intent: m.intent, createdAt: new Date(m.created_at) }));
+      return r.rows.map((m) => ({
+        direction: m.direction,
+        text: m.text,
+        intent: m.intent,
+        createdAt: new Date(m.created_at),
+        ...(m.direction === "in" ? { fellBack: m.fell_back ?? false } : {}),
+      }));
     },
 
     async unanswered({ since, limit }) {
@@ -172,6 +212,7 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
         await tx.query("DELETE FROM students WHERE channel = $1 AND sender = $2", [channel, sender]);
         await tx.query("DELETE FROM dead_letters WHERE channel = $1 AND sender = $2", [channel, sender]);
         await tx.query("DELETE FROM outbox WHERE channel = $1 AND conversation = $2", [channel, sender]);
+        await forgetLeads(tx, channel, sender);
         for (const [i, reply] of (inbox?.replies ?? []).entries()) {
           await enqueue(tx, `reply:${channel}:${inbox?.messageId}:${i}`, channel, inbox?.conversation ?? sender, reply, inbox?.receivedAt ?? new Date());
         }

@@ -9,7 +9,8 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe("the console chat with piped input", () => {
   it("answers one message per line and exits at the end of input", async () => {
-    const run = await runCli(["chat"], { input: "how much does a rotation cost?\nI'm a 2022 graduate\n", env: { ROTABOT_DATA_DIR: dataDir } });
+    // At the default level a normal chat writes nothing on stderr (the suite runs children at debug level).
+    const run = await runCli(["chat"], { input: "how much does a rotation cost?\nI'm a 2022 graduate\n", env: { ROTABOT_DATA_DIR: dataDir, LOG_LEVEL: "info" } });
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
     expect(run.stdout).toMatch(/you › how much does a rotation cost\?\nrotabot › .*\$/s);

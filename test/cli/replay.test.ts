@@ -73,6 +73,25 @@ describe("rotabot replay", () => {
   });
 });
 
+describe("rotabot replay and leads", () => {
+  it("reports the lead a turn starts or advances, with its status", async () => {
+    const out = await run([
+      JSON.stringify({ conversation: "lead-1", text: "I want to talk to a counselor" }),
+      JSON.stringify({ conversation: "lead-1", text: "no" }),
+      JSON.stringify({ conversation: "lead-1", text: "graduate" }),
+      JSON.stringify({ conversation: "lead-1", text: "skip" }),
+      JSON.stringify({ conversation: "lead-1", text: "skip" }),
+      JSON.stringify({ conversation: "lead-2", text: "talk to a counselor" }),
+      JSON.stringify({ conversation: "lead-2", text: "stop" }),
+    ]);
+    const leads = out.map((o) => o.lead as { id: string; status: string } | null);
+    expect(leads.map((l) => l?.status)).toEqual(["collecting", "collecting", "collecting", "collecting", "queued", "collecting", "closed"]);
+    expect(new Set(leads.slice(0, 5).map((l) => l?.id)).size).toBe(1);
+    expect(leads[5]?.id).not.toBe(leads[0]?.id);
+    expect(typeof leads[0]?.id).toBe("string");
+  });
+});
+
 describe("the rotabot replay command", () => {
   it("reads stdin and writes one JSON line per input line, with no configuration", async () => {
     const input = [

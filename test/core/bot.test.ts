@@ -154,9 +154,11 @@ describe("safety and scope", () => {
     await talk(t.bot).user("who won the football world cup").expectIntent("out_of_scope").expectNoReply(/Sources:/);
   });
 
-  it("records a request for a human", async () => {
+  it("answers a request for a human and starts the lead form with the consent question", async () => {
     const result = await talk(t.bot).user("I want to talk to a counselor").expectIntent("counselor");
-    expect(result?.replies[0]?.text).toBe(entry("counselor-request").body);
+    expect(result?.replies[0]?.text).toContain(entry("counselor-request").body);
+    expect(result?.replies[0]?.text).toContain(realKnowledge().leads?.consent.text);
+    expect(result?.lead?.status).toBe("collecting");
   });
 });
 

@@ -4,6 +4,7 @@ import { staticKnowledge } from "../../src/core/knowledge-source.js";
 import { loadKnowledge, type KnowledgeBase } from "../../src/knowledge/loader.js";
 import { createSqlStore } from "../../src/storage/sql-store.js";
 import { createPgliteTestDatabase, type TestDatabase } from "./databases.js";
+import { testLogger } from "./logs.js";
 import { fileURLToPath } from "node:url";
 
 export const KNOWLEDGE_DIR = fileURLToPath(new URL("../../knowledge", import.meta.url));
@@ -26,6 +27,6 @@ export interface TestBot {
 export async function createTestBot(options: Partial<BotOptions> = {}, db?: TestDatabase): Promise<TestBot> {
   const database = db ?? (await createPgliteTestDatabase());
   const clock = fixedClock("2026-11-22T10:00:00Z");
-  const bot = createBot({ store: createSqlStore(database.driver), knowledge: staticKnowledge(realKnowledge()), clock, ...options });
+  const bot = createBot({ store: createSqlStore(database.driver), knowledge: staticKnowledge(realKnowledge()), clock, logger: testLogger(), ...options });
   return { bot, db: database, clock, dispose: () => database.dispose() };
 }

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { keepChildLog } from "./logs.js";
 
 export const BIN = fileURLToPath(new URL("../../src/bin.js", import.meta.url));
 
@@ -13,7 +14,7 @@ export interface CliRun {
 export function runCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, DATABASE_URL: "", LOG_LEVEL: "warn", ...options.env },
+      env: { ...process.env, DATABASE_URL: "", LOG_LEVEL: "debug", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -21,7 +22,10 @@ export function runCli(args: string[], options: { input?: string; env?: Record<s
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code) => {
+      keepChildLog(args[0] ?? "cli", stderr);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(options.input ?? "");
   });
 }

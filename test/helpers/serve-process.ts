@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { keepChildLog } from "./logs.js";
 import type { FakeGraph } from "../fakes/graph-api.js";
 import type { FakeTelegram } from "../fakes/telegram-api.js";
 import { KNOWLEDGE_DIR } from "./bot.js";
@@ -38,7 +39,7 @@ export function serveEnv(o: { telegram: FakeTelegram; graph?: FakeGraph; databas
     PORT: "0",
     PUBLIC_URL: "https://rotabot.example.org",
     KNOWLEDGE_DIR,
-    LOG_LEVEL: "info",
+    LOG_LEVEL: "debug",
     DATABASE_URL: o.databaseUrl,
     TELEGRAM_BOT_TOKEN: o.telegram.token,
     TELEGRAM_WEBHOOK_SECRET: TELEGRAM_SECRET,
@@ -73,6 +74,7 @@ export async function startServeProcess(env: Record<string, string>, options: { 
       resolve(code);
     });
   });
+  child.on("close", () => keepChildLog("serve", err));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
 import { inject } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { silentLogger, type Logger } from "../../src/logger.js";
+import type { Logger } from "../../src/logger.js";
 import { startServer, type RunningServer, type ServeOptions } from "../../src/serve.js";
 import type { SqlDriver } from "../../src/storage/driver.js";
 import { startFakeGraph, type FakeGraph } from "../fakes/graph-api.js";
 import { botInfo, startFakeTelegram, type FakeTelegram } from "../fakes/telegram-api.js";
 import { createPostgresTestUrl } from "./databases.js";
 import { KNOWLEDGE_DIR } from "./bot.js";
+import { testLogger } from "./logs.js";
 
 export const TELEGRAM_SECRET = "test_secret-0123456789";
 export const WHATSAPP_APP_SECRET = "whatsapp-app-secret";
@@ -60,7 +61,7 @@ export async function startTestServer(kind: "pglite" | "postgres", options: Test
   });
   const storage = pg ? { kind: "postgres" as const, url: pg.url } : { kind: "pglite" as const, loadDataDir: new Blob([readFileSync(inject("pgliteSnapshot"))]) };
   const server = await startServer(config, {
-    logger: options.logger ?? silentLogger,
+    logger: options.logger ?? testLogger(),
     storage,
     host: "127.0.0.1",
     telegramBotInfo: botInfo,
@@ -75,7 +76,7 @@ export async function startTestServer(kind: "pglite" | "postgres", options: Test
     server,
     telegram,
     graph,
-    db: server.app.storage.driver,
+    db: server.storage.driver,
     async until(check, what, ms = 10_000) {
       const deadline = Date.now() + ms;
       while (!(await check())) {

@@ -1,0 +1,46 @@
+/**
+ * A counselor's Slack message as plain text a student can read on Telegram or
+ * WhatsApp: no Slack ids, no mentions, no hidden link targets. Slack sends
+ * message text with `<…>` entities and `&amp; &lt; &gt;` escaped; everything
+ * else is text already. The student's channel renderer escapes for its own
+ * markup and splits long texts in order.
+ */
+
+/** Link schemes a student may be sent to; anything else (javascript:, data:, file:…) is dropped. */
+const SAFE_SCHEMES = /^(https?:\/\/|mailto:|tel:)/i;
+
+/** Internal notes are never relayed: a message starting with `note:` (any case). */
+export function isInternalNote(text: string): boolean {
+  return /^\s*note\s*:/i.test(text);
+}
+
+export function renderCounselorText(slackText: string): string {
+  const replaced = slackText.replace(/<([^<>]*)>/g, (_whole, inner: string) => entity(inner));
+  const unescaped = replaced.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  return unescaped
+    .replace(/[\u200B-\u200D\u2060\u202A-\u202E\u2066-\u2069\uFEFF]/g, "")
+    .replace(/[ \t]{2,}/g, " ")
+    .replace(/ +([,.;:!?])/g, "$1")
+    .split("\n")
+    .map((line) => line.trim())
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}
+
+/** One `<…>` entity of Slack text, as plain text. */
+function entity(inner: string): string {
+  const bar = inner.indexOf("|");
+  const target = bar >= 0 ? inner.slice(0, bar) : inner;
+  const label = bar >= 0 ? inner.slice(bar + 1) : "";
+  // User and channel mentions, @channel/@here/@everyone, user groups: Slack internals, never shown.
+  if (target.startsWith("@") || target.startsWith("#")) return "";
+  if (target.startsWith("!")) {
+    // A date token keeps its readable fallback; every other special mention goes.
+    return target.startsWith("!date^") ? label : "";
+  }
+  if (!SAFE_SCHEMES.test(target)) return label;
+  const shown = target.replace(/^(mailto|tel):/i, "");
+  if (!label || label === shown || label === target) return shown;
+  return `${label} (${shown})`;
+}
