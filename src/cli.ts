@@ -79,8 +79,9 @@ program
   .option("--conversations <n>", "number of conversations", positiveInt, 200)
   .addOption(new Option("--worker <store>", "internal: measure one store in this process").choices(["pglite", "postgres"]).hideHelp())
   .addOption(new Option("--data-dir <dir>", "internal: the worker's PGlite directory").hideHelp())
-  .option("--webhook-seconds <n>", "seconds of WhatsApp webhook load at 200 req/s", positiveInt, 20)
-  .option("--telegram-seconds <n>", "seconds of Telegram webhook load at 200 req/s (replies leave at Telegram's 30/s)", positiveInt, 3)
+  .option("--webhook-seconds <n>", "seconds of WhatsApp webhook load", positiveInt, 20)
+  .option("--telegram-seconds <n>", "seconds of Telegram webhook load (replies leave at Telegram's 30/s)", positiveInt, 3)
+  .option("--webhook-rate <n>", "webhook requests per second, evenly spaced", positiveInt, 200)
   .option("--no-webhooks", "skip the webhook load test")
   .option("--only-webhooks", "run only the webhook load test")
   .option("--slack", "only the Slack figures: lead-to-card latency, and the drain of 200 leads after a 30-minute outage (fake clock)")
@@ -88,7 +89,7 @@ program
   .option("--slack-leads <n>", "leads timed for the lead-to-card latency (about 1.1 s each)", positiveInt, 30)
   .addOption(new Option("--webhook-driver <json>", "internal: generate one channel's webhook load in this process").hideHelp())
   .addOption(new Option("--fake-apis", "internal: serve the fake platform APIs of the webhook load test").hideHelp())
-  .action(async (opts: { turns: number; conversations: number; worker?: string; dataDir?: string; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookDriver?: string; fakeApis?: boolean; onlyWebhooks?: boolean; slack?: boolean; slackLeads: number }) => {
+  .action(async (opts: { turns: number; conversations: number; worker?: string; dataDir?: string; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookRate: number; webhookDriver?: string; fakeApis?: boolean; onlyWebhooks?: boolean; slack?: boolean; slackLeads: number }) => {
     if (opts.fakeApis) {
       const { runFakeApis } = await import("./cli/bench-webhooks.js");
       await runFakeApis();
@@ -96,7 +97,7 @@ program
     }
     if (opts.onlyWebhooks) {
       const { runWebhookBench } = await import("./cli/bench-webhooks.js");
-      await runWebhookBench({ seconds: opts.webhookSeconds, telegramSeconds: opts.telegramSeconds, rate: 200, chats: 500 }, console.log);
+      await runWebhookBench({ seconds: opts.webhookSeconds, telegramSeconds: opts.telegramSeconds, rate: opts.webhookRate, chats: 500 }, console.log);
       return;
     }
     if (opts.webhookDriver) {

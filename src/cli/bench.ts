@@ -133,6 +133,7 @@ export async function runBench(opts: {
   webhooks?: boolean;
   webhookSeconds?: number;
   telegramSeconds?: number;
+  webhookRate?: number;
   /** Only the Slack figures (`--slack`); `slack: false` skips them. */
   slackOnly?: boolean;
   slack?: boolean;
@@ -192,7 +193,7 @@ export async function runBench(opts: {
   }
   if (opts.webhooks !== false) {
     const { runWebhookBench } = await import("./bench-webhooks.js");
-    await runWebhookBench({ seconds: opts.webhookSeconds ?? 20, telegramSeconds: opts.telegramSeconds ?? 3, rate: 200, chats: 500 }, console.log);
+    await runWebhookBench({ seconds: opts.webhookSeconds ?? 20, telegramSeconds: opts.telegramSeconds ?? 3, rate: opts.webhookRate ?? 200, chats: 500 }, console.log);
   }
   if (opts.slack !== false) await slackBench();
 }
