@@ -147,10 +147,11 @@ export function createBot(options: BotOptions): Bot {
     let leadWrite: LeadWrite | undefined;
     let withdrawConsent: { version: string } | undefined;
     try {
-      const taken = how.limited || unsupported ? null : takeOver(leadCtx);
+      // takeOver() answers a photo only while a counselor holds the conversation (a note in the thread).
+      const taken = how.limited ? null : takeOver(leadCtx);
       if (how.limited) {
         outcome = fixed(messages.rate_limited);
-      } else if (unsupported || (!clean.text && !inbound.payload)) {
+      } else if (unsupported ? !taken : !clean.text && !inbound.payload) {
         outcome = fixed(unsupported ? messages.unreadable : messages.empty_message);
       } else if (taken && !taken.route) {
         const done = taken.queued ? queueLead(taken, leadCtx, await store.history(inbound.channel, inbound.conversation, SUMMARY_HISTORY)) : taken;

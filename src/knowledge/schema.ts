@@ -261,6 +261,9 @@ export const messagesSchema = z
     lead_closed: z.string().min(5),
     lead_wait: z.string().min(5),
     lead_wait_after_hours: withSlots("hours", "opens"),
+    // While a counselor holds the conversation: a photo, voice note or file cannot be relayed.
+    lead_unreadable: z.string().min(5),
+    lead_unreadable_note: z.string().min(5),
   })
   .strict();
 

@@ -75,9 +75,16 @@ export function takeOver(ctx: LeadContext): LeadTurn | null {
     };
   }
   if (lead?.status === "claimed") {
-    // A counselor holds the conversation: the bot stays silent and relays.
+    // A counselor holds the conversation: the bot stays silent and relays. What it cannot
+    // relay (a photo, a voice note) becomes a note in the thread, and the student is asked to type it.
+    if (ctx.inbound.contentType === "unsupported") {
+      const { messages } = ctx.loaded.kb;
+      const note = { key: threadKey("in", ctx.inbound.id), from: "system" as const, text: messages.lead_unreadable_note };
+      return { ...base, state, replies: [{ text: messages.lead_unreadable }], lead: { id: lead.id, thread: [note] } };
+    }
     return { ...base, state, replies: [], lead: { id: lead.id, thread: studentLine(ctx) } };
   }
+  if (ctx.inbound.contentType === "unsupported") return null;
   if (!config) return null;
   if (lead?.status === "collecting") {
     const payload = isLeadPayload(ctx.inbound.payload) ? undefined : ctx.inbound.payload;

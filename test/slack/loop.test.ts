@@ -5,7 +5,7 @@ import { realKnowledge } from "../helpers/bot.js";
 import { TELEGRAM_SECRET, WHATSAPP_APP_SECRET } from "../helpers/server.js";
 import { startSlackTestServer, type SlackTestServer } from "../helpers/slack-server.js";
 import { LEADS_CHANNEL, postSlackAction, postSlackEvent, threadReply } from "../helpers/slack-requests.js";
-import { postTelegram, tgText } from "../helpers/telegram-updates.js";
+import { postTelegram, tgText, tgVoice } from "../helpers/telegram-updates.js";
 import { postWhatsApp, waEnvelope, waText } from "../helpers/whatsapp-webhook.js";
 
 /**
@@ -71,6 +71,11 @@ describe("the counselor loop, end to end", () => {
     // The student answers; while the lead is claimed the message goes to the thread, not to the bot.
     await postTelegram(t.url, tgText({ chatId: chat, text: CANARY.student }), { secret: TELEGRAM_SECRET });
     await t.until(() => t.slack.thread(LEADS_CHANNEL, ts).some((m) => m.text.includes(CANARY.student)), "the student's answer in the thread");
+
+    // A voice note cannot be relayed: the counselor sees a note, the student is asked to type it.
+    await postTelegram(t.url, tgVoice({ chatId: chat }), { secret: TELEGRAM_SECRET });
+    await t.until(() => t.telegram.sent(chat).some((m) => m.text === messages.lead_unreadable), "the request to type it");
+    await t.until(() => t.slack.thread(LEADS_CHANNEL, ts).some((m) => m.text.includes(messages.lead_unreadable_note)), "the note in the thread");
 
     await postSlackAction(t.url, { actionId: ACTION_RELEASE, value: String(id), user: "UANA00001", responseUrl: t.slack.responseUrl("release") });
     await t.until(() => t.telegram.sent(chat).some((m) => m.text === messages.lead_released), "the release notice");
