@@ -170,6 +170,19 @@ export async function writeLead(
   }
   if (!lead) return undefined;
   const id = Number(lead.id);
+  // The student wrote again: a lead marked unreachable (bot blocked, WhatsApp window closed) is
+  // reachable once more, and its card loses the flag.
+  if (w.id !== undefined && (w.thread ?? []).some((m) => m.from === "student")) {
+    const r = await ex.query<{ version: number }>(
+      "UPDATE leads SET unreachable = NULL, version = version + 1, updated_at = $2 WHERE id = $1 AND unreachable IS NOT NULL RETURNING version",
+      [id, at],
+    );
+    const version = r.rows[0]?.version;
+    if (version !== undefined) {
+      lead = { ...lead, version };
+      if (!w.card) await enqueueCard(ex, id, version);
+    }
+  }
   if (w.consent) await recordConsent(ex, address.channel, address.sender, id, w.consent.decision, w.consent.version, at);
   if (w.card) await enqueueCard(ex, id, lead.version);
   for (const m of w.thread ?? []) await enqueueLeadRow(ex, `lead:${id}:${m.key}`, id, { kind: "thread", leadId: id, from: m.from, text: m.text });

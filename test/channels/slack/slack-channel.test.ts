@@ -6,6 +6,8 @@ import { insertLead } from "../../helpers/leads.js";
 import { realKnowledge } from "../../helpers/bot.js";
 import { startSlackTestServer, type SlackTestServer } from "../../helpers/slack-server.js";
 import { LEADS_CHANNEL, postSlackAction, postSlackEvent, threadReply } from "../../helpers/slack-requests.js";
+import { postTelegram, tgText } from "../../helpers/telegram-updates.js";
+import { TELEGRAM_SECRET } from "../../helpers/server.js";
 
 let chatSeq = 7_100_000;
 const newChat = () => ++chatSeq;
@@ -179,6 +181,15 @@ describe.each(databaseKinds)("counselors in Slack, on $name", ({ name }) => {
     const sends = t.telegram.calls.filter((c) => c.method === "sendMessage" && String(c.body.chat_id) === String(chat) && c.status === 403);
     expect(sends).toHaveLength(1);
     t.telegram.clearFaults();
+
+    // The student unblocks the bot and writes again: reachable once more, the card loses its flag.
+    await postTelegram(t.url, tgText({ chatId: chat, text: "Sorry, I'm back" }), { secret: TELEGRAM_SECRET });
+    await t.until(async () => (await leadRow(id))?.unreachable === null, "the flag cleared");
+    await t.until(() => {
+      const card = JSON.stringify(t.slack.cards(LEADS_CHANNEL).find((c) => c.ts === ts)?.blocks);
+      return card.includes("Student unreachable") === false && card.length > 10;
+    }, "the card without the flag");
+    await t.until(() => t.slack.thread(LEADS_CHANNEL, ts).some((m) => m.text.includes("I'm back")), "the message in the thread");
   });
 
   it("never sends a free-form WhatsApp reply 25 hours after the student's last message; the thread says the window closed", async () => {
