@@ -75,6 +75,8 @@ export interface LeadDesk {
    * the thread notice unique (the outbox id). Null when there is no such lead.
    */
   markUnreachable(target: { leadId: number } | { channel: Channel; conversation: string }, reason: string, ref: string, at: Date, threadText: string): Promise<Lead | null>;
+  /** Forgets the Slack event and message keys recorded before `before`; returns how many. */
+  pruneEvents(before: Date): Promise<number>;
 }
 
 /**

@@ -197,6 +197,10 @@ export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
       await db.query("UPDATE leads SET slack_channel = $2, slack_ts = $3, announced_at = COALESCE(announced_at, $4) WHERE id = $1", [id, card.channel, card.ts, at]);
     },
 
+    async pruneEvents(before) {
+      return (await db.query("DELETE FROM slack_events WHERE received_at < $1", [before])).rowCount;
+    },
+
     async openThreads(limit) {
       const r = await db.query<LeadRow>(
         "SELECT * FROM leads WHERE slack_ts IS NOT NULL AND status IN ('queued', 'claimed') ORDER BY updated_at DESC, id DESC LIMIT $1",

@@ -102,6 +102,17 @@ describe.each(databaseKinds)("the counselor desk on $name", ({ create }) => {
     expect(relayed).toEqual([{ dedupe_key: message.key, channel: "telegram", payload: { kind: "reply", reply: { text: "Hi, I'm Ana." }, leadId: id } }]);
   });
 
+  it("forgets event keys recorded before a date, and only those", async () => {
+    const { id, ts } = await postedLead();
+    await desk.claim(id, ana, at(1), notice("claimed"));
+    const message = (n: number, when: Date) => ({ key: `slack:CLEADS0001:1800000200.00000${n}`, card: { channel: "CLEADS0001", ts }, author: ana, reply: { text: `reply ${n}` }, at: when, claimNotice: notice("claimed") });
+    await desk.threadMessage({ ...message(1, new Date("2020-01-01T00:00:00Z")), eventId: "EvOld" });
+    await desk.threadMessage(message(2, at(3)));
+    expect(await desk.pruneEvents(new Date("2020-01-02T00:00:00Z"))).toBe(2);
+    const keys = (await db.driver.query<{ event_id: string }>("SELECT event_id FROM slack_events WHERE event_id IN ('EvOld', $1, $2)", [message(1, T0).key, message(2, T0).key])).rows.map((r) => r.event_id);
+    expect(keys).toEqual([message(2, T0).key]);
+  });
+
   it("lets a reply on an unclaimed lead claim it; keeps notes, other counselors' replies and unmapped threads in Slack", async () => {
     const { id, conversation, ts } = await postedLead();
     const base = { card: { channel: "CLEADS0001", ts }, at: at(2), claimNotice: notice("claimed") };

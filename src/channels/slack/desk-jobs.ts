@@ -28,7 +28,15 @@ export interface DeskJobsOptions {
   reconcileEveryMs?: number;
   threadsPerPass?: number;
   reannounceEveryMs?: number;
+  /**
+   * The reconciler relays thread messages younger than this (default 7 days);
+   * the keys that make each message relayed once are kept twice as long, then pruned.
+   */
+  reconcileHorizonMs?: number;
+  pruneEveryMs?: number;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The desk's periodic work. The reconciler reads the threads of open leads
@@ -46,9 +54,13 @@ export function createDeskJobs(options: DeskJobsOptions) {
   let running: Promise<unknown> = Promise.resolve();
   let stopping = false;
 
+  const horizonMs = options.reconcileHorizonMs ?? 7 * DAY_MS;
+
   /** Reads open lead threads; returns how many counselor replies it relayed. */
   async function reconcile(): Promise<number> {
     let relayed = 0;
+    // Older messages may have had their keys pruned: never look at them again.
+    const oldest = clock.now().getTime() - horizonMs;
     for (const lead of await desk.openThreads(options.threadsPerPass ?? 40)) {
       if (stopping || !lead.card) break;
       try {
@@ -56,6 +68,7 @@ export function createDeskJobs(options: DeskJobsOptions) {
         for (let page = 0; page < 5; page++) {
           const r = await api.replies({ channel: lead.card.channel, ts: lead.card.ts, cursor });
           for (const m of r.messages) {
+            if (Number(m.ts) * 1000 < oldest) continue;
             const outcome = await replies({ ...m, channel: lead.card.channel, thread_ts: m.thread_ts ?? lead.card.ts }, false);
             if (outcome.outcome === "relayed") relayed++;
           }
@@ -102,6 +115,13 @@ export function createDeskJobs(options: DeskJobsOptions) {
     return done;
   }
 
+  /** Forgets event and message keys older than twice the horizon (Slack retries an event for about an hour). */
+  async function pruneEvents(): Promise<number> {
+    const n = await desk.pruneEvents(new Date(clock.now().getTime() - 2 * horizonMs));
+    if (n > 0) log.info({ channel: "slack", events: n }, "old Slack event keys pruned");
+    return n;
+  }
+
   const every = (ms: number, job: () => Promise<unknown>) => {
     const t = setInterval(() => {
       if (stopping) return;
@@ -114,9 +134,11 @@ export function createDeskJobs(options: DeskJobsOptions) {
   return {
     reconcile,
     reannounceDue,
+    pruneEvents,
     start() {
       every(options.reconcileEveryMs ?? 60_000, reconcile);
       every(options.reannounceEveryMs ?? 30_000, reannounceDue);
+      every(options.pruneEveryMs ?? 60 * 60 * 1000, pruneEvents);
     },
     async stop() {
       stopping = true;

@@ -63,3 +63,59 @@ describe("the claim timeout", () => {
     expect(await slackRows()).toHaveLength(1);
   });
 });
+
+describe("the reconciler's horizon", () => {
+  let db: TestDatabase;
+  let slack: FakeSlack;
+  beforeAll(async () => {
+    db = await createPgliteTestDatabase();
+    slack = await startFakeSlack();
+  });
+  afterAll(async () => {
+    await slack?.close();
+    await db?.dispose();
+  });
+
+  it("relays a missed reply once, leaves messages past the horizon alone, and prunes their keys only after twice the horizon", async () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    // The fake Slack stamps messages 1800000000.nnnnnn (15 January 2027, 08:00 UTC).
+    const clock = fixedClock("2027-01-15T09:00:00Z");
+    const desk = createSqlLeadDesk(db.driver);
+    const api = createSlackApi(createWebClient(slack.token, slack.apiUrl, 2000));
+    const jobs = createDeskJobs({
+      desk,
+      api,
+      replies: createCounselorReplies({ desk, messages: () => messages, notify: () => {}, now: () => clock.now() }),
+      messages: () => messages,
+      claimTimeoutMs: 15 * 60_000,
+      notify: () => {},
+      notifySlack: () => {},
+      clock,
+      reconcileHorizonMs: 7 * DAY,
+    });
+    const ana = { id: "UANA00001", name: "Ana" };
+    const id = await insertLead(db.driver, { conversation: "horizon" });
+    const card = await api.postMessage({ channel: "CLEADS0001", text: "lead card" });
+    await desk.setCard(id, { channel: "CLEADS0001", ts: card.ts }, clock.now());
+    await desk.claim(id, ana, clock.now(), { text: messages.lead_claimed });
+    const relayed = async () =>
+      (await db.driver.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE conversation = 'horizon' AND payload->>'kind' = 'reply' AND dedupe_key LIKE 'slack:%'")).rows[0]?.n;
+
+    slack.addHumanReply("CLEADS0001", card.ts, ana.id, "Here is the plan.");
+    expect(await jobs.reconcile()).toBe(1);
+    expect(await jobs.reconcile()).toBe(0);
+    expect(await relayed()).toBe(1);
+
+    // Eight days on, a message written before the horizon is not relayed (its event was surely delivered or lost for good).
+    clock.advance(8 * DAY);
+    slack.addHumanReply("CLEADS0001", card.ts, ana.id, "An old message the reconciler never saw.");
+    expect(await jobs.reconcile()).toBe(0);
+    expect(await jobs.pruneEvents()).toBe(0);
+
+    // Past twice the horizon the keys go; the messages they guarded are past the horizon, so none is relayed twice.
+    clock.advance(7 * DAY);
+    expect(await jobs.pruneEvents()).toBeGreaterThanOrEqual(1);
+    expect(await jobs.reconcile()).toBe(0);
+    expect(await relayed()).toBe(1);
+  });
+});
