@@ -126,36 +126,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   } else if (e.TELEGRAM_WEBHOOK_SECRET || e.TELEGRAM_MODE) {
     problems.push("- TELEGRAM_BOT_TOKEN: missing, but other TELEGRAM_ settings are set");
   }
-  const waNames = ["WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"] as const;
-  const waMissing = waNames.filter((n) => !e[n]);
-  let whatsapp: Config["whatsapp"];
-  if (waMissing.length < waNames.length) {
-    for (const n of waMissing) problems.push(`- ${n}: missing; WhatsApp needs all of ${waNames.join(", ")}`);
-    if (waMissing.length === 0) {
-      whatsapp = {
-        accessToken: e.WHATSAPP_ACCESS_TOKEN as string,
-        phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID as string,
-        appSecret: e.WHATSAPP_APP_SECRET as string,
-        verifyToken: e.WHATSAPP_VERIFY_TOKEN as string,
-        apiBase: e.WHATSAPP_API_BASE.replace(/\/+$/, ""),
-      };
-    }
-  }
-  const slackNames = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_LEADS_CHANNEL"] as const;
-  const slackMissing = slackNames.filter((n) => !e[n]);
-  let slack: Config["slack"];
-  if (slackMissing.length < slackNames.length || e.SLACK_APP_TOKEN) {
-    for (const n of slackMissing) problems.push(`- ${n}: missing; Slack needs all of ${slackNames.join(", ")}`);
-    if (slackMissing.length === 0) {
-      slack = {
-        botToken: e.SLACK_BOT_TOKEN as string,
-        signingSecret: e.SLACK_SIGNING_SECRET as string,
-        leadsChannel: e.SLACK_LEADS_CHANNEL as string,
-        apiUrl: e.SLACK_API_URL.endsWith("/") ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
-        appToken: e.SLACK_APP_TOKEN,
-      };
-    }
-  }
+  /**
+   * A channel whose settings come as a group: off when none is set, on when all are,
+   * and a problem naming each missing one when only some are (or when `also` is set).
+   */
+  const group = <N extends keyof typeof e>(label: string, names: readonly N[], also = false): { [K in N]: string } | undefined => {
+    const missing = names.filter((n) => !e[n]);
+    if (missing.length === names.length && !also) return undefined;
+    for (const n of missing) problems.push(`- ${String(n)}: missing; ${label} needs all of ${names.join(", ")}`);
+    return missing.length === 0 ? (Object.fromEntries(names.map((n) => [n, String(e[n])])) as { [K in N]: string }) : undefined;
+  };
+  const wa = group("WhatsApp", ["WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"]);
+  const whatsapp: Config["whatsapp"] = wa && {
+    accessToken: wa.WHATSAPP_ACCESS_TOKEN,
+    phoneNumberId: wa.WHATSAPP_PHONE_NUMBER_ID,
+    appSecret: wa.WHATSAPP_APP_SECRET,
+    verifyToken: wa.WHATSAPP_VERIFY_TOKEN,
+    apiBase: e.WHATSAPP_API_BASE.replace(/\/+$/, ""),
+  };
+  const sl = group("Slack", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_LEADS_CHANNEL"], Boolean(e.SLACK_APP_TOKEN));
+  const slack: Config["slack"] = sl && {
+    botToken: sl.SLACK_BOT_TOKEN,
+    signingSecret: sl.SLACK_SIGNING_SECRET,
+    leadsChannel: sl.SLACK_LEADS_CHANNEL,
+    apiUrl: e.SLACK_API_URL.endsWith("/") ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+    appToken: e.SLACK_APP_TOKEN,
+  };
   let officeHours: OfficeHours | undefined;
   if (e.OFFICE_HOURS || e.OFFICE_TIMEZONE) {
     if (!e.OFFICE_HOURS) problems.push("- OFFICE_HOURS: missing, but OFFICE_TIMEZONE is set; write e.g. Mon-Fri 09:00-18:00");

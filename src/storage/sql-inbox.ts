@@ -1,6 +1,6 @@
 import type { Channel, Inbound } from "../core/model.js";
 import type { InboxStore, OutboxItem, OutboxPayload, PendingMessage } from "../core/ports.js";
-import type { SqlDriver } from "./driver.js";
+import type { SqlDriver, SqlExecutor } from "./driver.js";
 import { inboundParams } from "./sql-store.js";
 
 /** How far back the rate limit counts a student's messages. */
@@ -20,7 +20,8 @@ interface PendingRow {
   recent: number;
 }
 
-interface OutboxRow {
+/** An `outbox` row as the outbox queries return it (OUTBOX_COLUMNS). */
+export interface OutboxRow {
   id: number;
   dedupe_key: string;
   channel: Channel;
@@ -30,8 +31,21 @@ interface OutboxRow {
   next_attempt_at: Date;
 }
 
+export const OUTBOX_COLUMNS = "id, dedupe_key, channel, conversation, payload, attempts, next_attempt_at";
+
+export const outboxItem = (row: OutboxRow): OutboxItem => ({
+  id: Number(row.id),
+  key: row.dedupe_key,
+  channel: row.channel,
+  conversation: row.conversation,
+  payload: row.payload,
+  attempts: row.attempts,
+  nextAttemptAt: new Date(row.next_attempt_at),
+});
+
 /** The inbox and outbox in SQL; the same statements run on PGlite and PostgreSQL. */
 export function createSqlInbox(db: SqlDriver): InboxStore {
+  const updates = outboxUpdates(db);
   return {
     async accept(inbound: Inbound, options = {}) {
       const r = await db.query(
@@ -126,33 +140,16 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
 
     async undelivered(channel, conversation, limit): Promise<OutboxItem[]> {
       const r = await db.query<OutboxRow>(
-        `SELECT id, dedupe_key, channel, conversation, payload, attempts, next_attempt_at FROM outbox
+        `SELECT ${OUTBOX_COLUMNS} FROM outbox
           WHERE channel = $1 AND conversation = $2 AND status = 'pending'
           ORDER BY id LIMIT $3`,
         [channel, conversation, limit],
       );
-      return r.rows.map((row) => ({
-        id: Number(row.id),
-        key: row.dedupe_key,
-        channel: row.channel,
-        conversation: row.conversation,
-        payload: row.payload,
-        attempts: row.attempts,
-        nextAttemptAt: new Date(row.next_attempt_at),
-      }));
+      return r.rows.map(outboxItem);
     },
 
-    async markSent(id, at) {
-      await db.query("UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1 WHERE id = $1", [id, at]);
-    },
-
-    async markRetry(id, error, next) {
-      await db.query("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1", [id, error.slice(0, 500), next]);
-    },
-
-    async markUndeliverable(id, error) {
-      await db.query("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $2 WHERE id = $1", [id, error.slice(0, 500)]);
-    },
+    ...updates,
+    markUndeliverable: updates.markDead,
 
     async depths() {
       const r = await db.query<{ channel: string; inbox: number; outbox: number; dead: number }>(
@@ -168,5 +165,20 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
     },
 
     tryLock: (key) => db.tryLock(key),
+  };
+}
+
+/** What happened to an outbox row after a delivery attempt; shared by the messenger and Slack outboxes. */
+export function outboxUpdates(db: SqlExecutor) {
+  return {
+    async markSent(id: number, at: Date) {
+      await db.query("UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1 WHERE id = $1", [id, at]);
+    },
+    async markRetry(id: number, error: string, next: Date) {
+      await db.query("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1", [id, error.slice(0, 500), next]);
+    },
+    async markDead(id: number, error: string) {
+      await db.query("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $2 WHERE id = $1", [id, error.slice(0, 500)]);
+    },
   };
 }

@@ -1,17 +1,6 @@
-import type { Channel } from "../core/model.js";
-import type { OutboxItem, OutboxPayload } from "../core/ports.js";
 import type { SlackOutbox } from "../leads/desk.js";
 import type { SqlDriver } from "./driver.js";
-
-interface OutboxRow {
-  id: number;
-  dedupe_key: string;
-  channel: Channel;
-  conversation: string;
-  payload: OutboxPayload;
-  attempts: number;
-  next_attempt_at: Date;
-}
+import { outboxItem, outboxUpdates, type OutboxRow } from "./sql-inbox.js";
 
 const ms = (param: string) => `make_interval(secs => ${param}::double precision / 1000)`;
 
@@ -36,30 +25,10 @@ export function createSqlSlackOutbox(db: SqlDriver): SlackOutbox {
          RETURNING outbox.id, outbox.dedupe_key, outbox.channel, outbox.conversation, outbox.payload, outbox.attempts, outbox.next_attempt_at`,
         [now, leaseMs, limit],
       );
-      return r.rows
-        .map((row) => ({
-          id: Number(row.id),
-          key: row.dedupe_key,
-          channel: row.channel,
-          conversation: row.conversation,
-          payload: row.payload,
-          attempts: row.attempts,
-          nextAttemptAt: new Date(row.next_attempt_at),
-        }) satisfies OutboxItem)
-        .sort((a, b) => a.id - b.id);
+      return r.rows.map(outboxItem).sort((a, b) => a.id - b.id);
     },
 
-    async markSent(id, at) {
-      await db.query("UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1 WHERE id = $1", [id, at]);
-    },
-
-    async markRetry(id, error, next) {
-      await db.query("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1", [id, error.slice(0, 500), next]);
-    },
-
-    async markDead(id, error) {
-      await db.query("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $2 WHERE id = $1", [id, error.slice(0, 500)]);
-    },
+    ...outboxUpdates(db),
 
     async release(ids, at) {
       if (ids.length === 0) return;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSlackApi, createWebClient } from "../../../src/channels/slack/api.js";
 import { createCounselorReplies } from "../../../src/channels/slack/counselor-replies.js";
-import { createDeskJobs } from "../../../src/channels/slack/desk-jobs.js";
-import { fixedClock } from "../../../src/core/clock.js";
+import { createDeskJobs, type DeskJobsOptions } from "../../../src/channels/slack/desk-jobs.js";
+import { fixedClock, type Clock } from "../../../src/core/clock.js";
 import { parseOfficeHours, type OfficeHours } from "../../../src/leads/office-hours.js";
 import { createSqlLeadDesk } from "../../../src/storage/sql-lead-desk.js";
 import { startFakeSlack, type FakeSlack } from "../../fakes/slack-api.js";
@@ -13,35 +13,42 @@ import { insertLead } from "../../helpers/leads.js";
 const messages = realKnowledge().messages;
 const hours = parseOfficeHours("Mon-Fri 09:00-18:00", "America/New_York") as OfficeHours;
 
+let db: TestDatabase;
+let slack: FakeSlack;
+beforeAll(async () => {
+  db = await createPgliteTestDatabase();
+  slack = await startFakeSlack();
+});
+afterAll(async () => {
+  await slack?.close();
+  await db?.dispose();
+});
+
+/** The desk jobs on the test database and the fake Slack, on `clock`. */
+function deskJobs(clock: Clock, more: Partial<DeskJobsOptions> = {}) {
+  const desk = createSqlLeadDesk(db.driver);
+  const api = createSlackApi(createWebClient(slack.token, slack.apiUrl, 2000));
+  const jobs = createDeskJobs({
+    desk,
+    api,
+    replies: createCounselorReplies({ desk, messages: () => messages, notify: () => {}, now: () => clock.now() }),
+    messages: () => messages,
+    claimTimeoutMs: 15 * 60_000,
+    notify: () => {},
+    notifySlack: () => {},
+    clock,
+    ...more,
+  });
+  return { desk, api, jobs };
+}
+
 describe("the claim timeout", () => {
-  let db: TestDatabase;
-  let slack: FakeSlack;
-  beforeAll(async () => {
-    db = await createPgliteTestDatabase();
-    slack = await startFakeSlack();
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await db?.dispose();
-  });
 
   it("outside office hours tells the student when counselors are back, and re-announces only once they are", async () => {
     // Saturday 21 November 2026, 18:00 in New York.
     const clock = fixedClock("2026-11-21T23:00:00Z");
-    const desk = createSqlLeadDesk(db.driver);
     const notified: string[] = [];
-    const api = createSlackApi(createWebClient(slack.token, slack.apiUrl, 2000));
-    const jobs = createDeskJobs({
-      desk,
-      api,
-      replies: createCounselorReplies({ desk, messages: () => messages, notify: () => {}, now: () => clock.now() }),
-      messages: () => messages,
-      claimTimeoutMs: 15 * 60_000,
-      officeHours: hours,
-      notify: (channel, conversation) => notified.push(`${channel}:${conversation}`),
-      notifySlack: () => {},
-      clock,
-    });
+    const { desk, jobs } = deskJobs(clock, { officeHours: hours, notify: (channel, conversation) => notified.push(`${channel}:${conversation}`) });
     const id = await insertLead(db.driver, { conversation: "after-hours", at: new Date("2026-11-21T22:30:00Z") });
     await desk.setCard(id, { channel: "CLEADS0001", ts: "1800000000.000001" }, new Date("2026-11-21T22:40:00Z"));
 
@@ -65,50 +72,28 @@ describe("the claim timeout", () => {
 });
 
 describe("the reconciler's horizon", () => {
-  let db: TestDatabase;
-  let slack: FakeSlack;
-  beforeAll(async () => {
-    db = await createPgliteTestDatabase();
-    slack = await startFakeSlack();
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await db?.dispose();
-  });
 
   it("relays a missed reply once, leaves messages past the horizon alone, and prunes their keys only after twice the horizon", async () => {
     const DAY = 24 * 60 * 60 * 1000;
     // The fake Slack stamps messages 1800000000.nnnnnn (15 January 2027, 08:00 UTC).
     const clock = fixedClock("2027-01-15T09:00:00Z");
-    const desk = createSqlLeadDesk(db.driver);
-    const api = createSlackApi(createWebClient(slack.token, slack.apiUrl, 2000));
-    const jobs = createDeskJobs({
-      desk,
-      api,
-      replies: createCounselorReplies({ desk, messages: () => messages, notify: () => {}, now: () => clock.now() }),
-      messages: () => messages,
-      claimTimeoutMs: 15 * 60_000,
-      notify: () => {},
-      notifySlack: () => {},
-      clock,
-      reconcileHorizonMs: 7 * DAY,
-    });
+    const { desk, api, jobs } = deskJobs(clock, { reconcileHorizonMs: 7 * DAY });
     const ana = { id: "UANA00001", name: "Ana" };
     const id = await insertLead(db.driver, { conversation: "horizon" });
-    const card = await api.postMessage({ channel: "CLEADS0001", text: "lead card" });
-    await desk.setCard(id, { channel: "CLEADS0001", ts: card.ts }, clock.now());
+    const card = await api.postMessage({ channel: "CLEADS0002", text: "lead card" });
+    await desk.setCard(id, { channel: "CLEADS0002", ts: card.ts }, clock.now());
     await desk.claim(id, ana, clock.now(), { text: messages.lead_claimed });
     const relayed = async () =>
       (await db.driver.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE conversation = 'horizon' AND payload->>'kind' = 'reply' AND dedupe_key LIKE 'slack:%'")).rows[0]?.n;
 
-    slack.addHumanReply("CLEADS0001", card.ts, ana.id, "Here is the plan.");
+    slack.addHumanReply("CLEADS0002", card.ts, ana.id, "Here is the plan.");
     expect(await jobs.reconcile()).toBe(1);
     expect(await jobs.reconcile()).toBe(0);
     expect(await relayed()).toBe(1);
 
     // Eight days on, a message written before the horizon is not relayed (its event was surely delivered or lost for good).
     clock.advance(8 * DAY);
-    slack.addHumanReply("CLEADS0001", card.ts, ana.id, "An old message the reconciler never saw.");
+    slack.addHumanReply("CLEADS0002", card.ts, ana.id, "An old message the reconciler never saw.");
     expect(await jobs.reconcile()).toBe(0);
     expect(await jobs.pruneEvents()).toBe(0);
 
