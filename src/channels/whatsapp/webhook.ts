@@ -75,7 +75,12 @@ function mapMessage(m: Json, fallbackId: string): WhatsAppEvent {
   return { kind: "dead", externalId: id, sender: from, reason: `unsupported message type: ${type.slice(0, 40)}`, body: JSON.stringify(m).slice(0, 20_000) };
 }
 
+/**
+ * A Unix timestamp in seconds, or now when it is missing or absurd. Past the year 5138
+ * (1e11 s, as for Telegram's dates) is absurd too: from the year 10000 on, a Date's ISO
+ * form ("+010000-…") is one PostgreSQL cannot read, and the insert would fail.
+ */
 function timestamp(v: unknown): Date {
-  const date = new Date(Number(str(v)) * 1000);
-  return Number.isFinite(date.getTime()) && date.getTime() > 0 ? date : new Date();
+  const seconds = Number(str(v));
+  return Number.isFinite(seconds) && seconds > 0 && seconds < 1e11 ? new Date(seconds * 1000) : new Date();
 }
