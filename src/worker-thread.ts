@@ -2,6 +2,8 @@
  * Entry of the worker thread of `rotabot serve` (see worker-thread-host.ts):
  * runs the worker runtime and talks to the server thread by messages.
  */
+import { readlinkSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { WorkerObserver } from "./core/inbox-worker.js";
 import { RotabotError } from "./core/errors.js";
@@ -11,6 +13,20 @@ import { startWorkerRuntime, type WorkerRuntime } from "./worker-runtime.js";
 
 const port = parentPort;
 if (!port) throw new Error("worker-thread.ts runs only as a worker thread");
+
+/**
+ * Turns are background work; acknowledging webhooks is what has a deadline. On
+ * Linux a thread has its own nice value, so this thread yields the CPU to the
+ * server thread when both want it. Elsewhere (no /proc/thread-self) it keeps
+ * the process's priority.
+ */
+const TURN_THREAD_NICE = 10;
+try {
+  const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+  if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.max(getPriority(tid), TURN_THREAD_NICE));
+} catch {
+  // Not Linux, or not allowed: same priority as the server thread.
+}
 const data = workerData as ThreadData;
 const post = (m: FromThread) => port.postMessage(m);
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, cpSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -48,6 +48,14 @@ describe.skipIf(!postgresUrl)("rotabot serve with a worker thread (PostgreSQL)",
     const ready = await fetch(`${t.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ checks: { database: "ok", knowledge: "ok" } });
+  });
+
+  it.skipIf(process.platform !== "linux")("runs the turns at a lower priority than the server thread, which acknowledges webhooks", () => {
+    // /proc/<pid>/task/<tid>/stat: the 19th field, counted after the command name in parentheses, is the nice value.
+    const nice = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]?.split(" ")[16]);
+    const threads = readdirSync("/proc/self/task").map((tid) => ({ tid, nice: nice(tid) }));
+    expect(threads.find((th) => th.tid === String(process.pid))?.nice).toBe(0);
+    expect(threads.filter((th) => th.nice === 10).length).toBeGreaterThanOrEqual(1);
   });
 
   it("writes the thread's log lines through the server's logger, redacted", async () => {
