@@ -7,6 +7,7 @@ import { loadConfig } from "../config.js";
 import type { SqlDriver } from "../storage/driver.js";
 import { openStorage, type Storage } from "../storage/open-storage.js";
 import { createPgDriver } from "../storage/pg-driver.js";
+import { enqueueCard } from "../storage/sql-leads.js";
 
 /**
  * The Slack part of `rotabot bench`: the real relay, storage and Web API
@@ -77,10 +78,7 @@ async function insertLead(db: SqlDriver, n: number, at: Date): Promise<number> {
       [`bench-${n}`, at],
     );
     const id = Number(r.rows[0]?.id);
-    await tx.query(
-      `INSERT INTO outbox (dedupe_key, channel, conversation, payload, next_attempt_at, created_at) VALUES ($1, 'slack', $2, $3::jsonb, $4, $4)`,
-      [`lead:${id}:card:1`, `lead:${id}`, JSON.stringify({ kind: "lead_card", leadId: id }), at],
-    );
+    await enqueueCard(tx, id, 1, at);
     return id;
   });
 }

@@ -1,6 +1,7 @@
 import type { Channel, Inbound } from "../core/model.js";
-import type { InboxStore, OutboxItem, OutboxPayload, PendingMessage } from "../core/ports.js";
-import type { SqlDriver, SqlExecutor } from "./driver.js";
+import type { InboxStore, OutboxItem, PendingMessage } from "../core/ports.js";
+import type { SqlDriver } from "./driver.js";
+import { OUTBOX_COLUMNS, outboxItem, outboxUpdates, type OutboxRow } from "./sql-outbox.js";
 import { inboundParams } from "./sql-store.js";
 
 /** How far back the rate limit counts a student's messages. */
@@ -19,29 +20,6 @@ interface PendingRow {
   attempts: number;
   recent: number;
 }
-
-/** An `outbox` row as the outbox queries return it (OUTBOX_COLUMNS). */
-export interface OutboxRow {
-  id: number;
-  dedupe_key: string;
-  channel: Channel;
-  conversation: string;
-  payload: OutboxPayload;
-  attempts: number;
-  next_attempt_at: Date;
-}
-
-export const OUTBOX_COLUMNS = "id, dedupe_key, channel, conversation, payload, attempts, next_attempt_at";
-
-export const outboxItem = (row: OutboxRow): OutboxItem => ({
-  id: Number(row.id),
-  key: row.dedupe_key,
-  channel: row.channel,
-  conversation: row.conversation,
-  payload: row.payload,
-  attempts: row.attempts,
-  nextAttemptAt: new Date(row.next_attempt_at),
-});
 
 /** The inbox and outbox in SQL; the same statements run on PGlite and PostgreSQL. */
 export function createSqlInbox(db: SqlDriver): InboxStore {
@@ -165,20 +143,5 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
     },
 
     tryLock: (key) => db.tryLock(key),
-  };
-}
-
-/** What happened to an outbox row after a delivery attempt; shared by the messenger and Slack outboxes. */
-export function outboxUpdates(db: SqlExecutor) {
-  return {
-    async markSent(id: number, at: Date) {
-      await db.query("UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1 WHERE id = $1", [id, at]);
-    },
-    async markRetry(id: number, error: string, next: Date) {
-      await db.query("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1", [id, error.slice(0, 500), next]);
-    },
-    async markDead(id: number, error: string) {
-      await db.query("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $2 WHERE id = $1", [id, error.slice(0, 500)]);
-    },
   };
 }

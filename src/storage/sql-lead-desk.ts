@@ -1,95 +1,9 @@
-import type { Channel, Reply } from "../core/model.js";
-import type { OutboxPayload } from "../core/ports.js";
+import type { Reply } from "../core/model.js";
 import type { DeskResult, LeadDesk, ThreadMessage, ThreadOutcome } from "../leads/desk.js";
-import { leadStream, type CounselorRef, type Lead, type LeadSummary } from "../leads/model.js";
+import type { CounselorRef, Lead } from "../leads/model.js";
 import type { SqlDriver, SqlExecutor } from "./driver.js";
-
-interface LeadRow {
-  id: number;
-  channel: Channel;
-  conversation: string;
-  sender: string;
-  status: Lead["status"];
-  step: string | null;
-  trigger: Lead["trigger"];
-  score: number;
-  score_reasons: unknown;
-  consent: Lead["consent"];
-  name: string | null;
-  contact_kind: "email" | "phone" | null;
-  contact: string | null;
-  best_time: string | null;
-  summary: unknown;
-  claimed_by: string | null;
-  claimed_by_name: string | null;
-  claimed_at: Date | null;
-  outcome: Lead["outcome"];
-  closed_at: Date | null;
-  slack_channel: string | null;
-  slack_ts: string | null;
-  announced_at: Date | null;
-  reannounced: number;
-  unreachable: string | null;
-  redacted_at: Date | null;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const date = (d: Date | null) => (d ? new Date(d) : null);
-
-/** A `leads` row as the shared model; contact details only with consent granted. */
-export function toLead(r: LeadRow): Lead {
-  const granted = r.consent === "granted" && !r.redacted_at;
-  const contact =
-    granted && (r.name || r.contact || r.best_time)
-      ? {
-          ...(r.name ? { name: r.name } : {}),
-          ...(r.contact && r.contact_kind === "email" ? { email: r.contact } : {}),
-          ...(r.contact && r.contact_kind === "phone" ? { phone: r.contact } : {}),
-          ...(r.best_time ? { bestTime: r.best_time } : {}),
-        }
-      : null;
-  return {
-    id: Number(r.id),
-    channel: r.channel,
-    conversation: r.conversation,
-    sender: r.sender,
-    status: r.status,
-    step: r.step,
-    trigger: r.trigger,
-    score: r.score,
-    scoreReasons: Array.isArray(r.score_reasons) ? (r.score_reasons as string[]) : [],
-    consent: r.consent,
-    contact,
-    summary: r.summary && typeof r.summary === "object" ? (r.summary as LeadSummary) : null,
-    claimedBy: r.claimed_by ? { id: r.claimed_by, ...(r.claimed_by_name ? { name: r.claimed_by_name } : {}) } : null,
-    claimedAt: date(r.claimed_at),
-    outcome: r.outcome,
-    closedAt: date(r.closed_at),
-    card: r.slack_channel && r.slack_ts ? { channel: r.slack_channel, ts: r.slack_ts } : null,
-    announcedAt: date(r.announced_at),
-    reannounced: r.reannounced,
-    unreachable: r.unreachable,
-    redactedAt: date(r.redacted_at),
-    version: r.version,
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
-  };
-}
-
-/** Puts a row in the outbox, due at `at`; a second write with the same key is a no-op. */
-export async function enqueueOutbox(ex: SqlExecutor, key: string, channel: string, conversation: string, payload: OutboxPayload, at: Date): Promise<void> {
-  await ex.query(
-    `INSERT INTO outbox (dedupe_key, channel, conversation, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4::jsonb, $5, $5)
-     ON CONFLICT (dedupe_key) DO NOTHING`,
-    [key, channel, conversation, JSON.stringify(payload), at],
-  );
-}
-
-/** The card update of a lead at its (new) version. */
-const enqueueCard = (ex: SqlExecutor, lead: Lead, at: Date) =>
-  enqueueOutbox(ex, `lead:${lead.id}:card:${lead.version}`, "slack", leadStream(lead.id), { kind: "lead_card", leadId: lead.id }, at);
+import { enqueueCard, enqueueLeadRow, leadFromRow, type LeadRow } from "./sql-leads.js";
+import { enqueueOutbox } from "./sql-outbox.js";
 
 /** A notice to the student on their own channel. */
 const enqueueStudent = (ex: SqlExecutor, lead: Lead, what: string, reply: Reply, at: Date) =>
@@ -102,7 +16,7 @@ const CLAIM = `UPDATE leads SET status = 'claimed', claimed_by = $2, claimed_by_
 export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
   const one = async (ex: SqlExecutor, sql: string, params: unknown[]) => {
     const r = await ex.query<LeadRow>(sql, params);
-    return r.rows[0] ? toLead(r.rows[0]) : null;
+    return r.rows[0] ? leadFromRow(r.rows[0]) : null;
   };
   const load = (ex: SqlExecutor, id: number) => one(ex, "SELECT * FROM leads WHERE id = $1", [id]);
 
@@ -125,7 +39,7 @@ export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
       return db.transaction(async (tx) => {
         const lead = await one(tx, CLAIM, [id, counselor.id, counselor.name ?? null, at]);
         if (!lead) return refused(await load(tx, id), counselor, "queued");
-        await enqueueCard(tx, lead, at);
+        await enqueueCard(tx, lead.id, lead.version, at);
         await enqueueStudent(tx, lead, `claimed:${lead.version}`, notice, at);
         return { ok: true, lead, changed: true };
       });
@@ -141,7 +55,7 @@ export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
           [id, counselor.id, at],
         );
         if (!lead) return refused(await load(tx, id), counselor, "claimed");
-        await enqueueCard(tx, lead, at);
+        await enqueueCard(tx, lead.id, lead.version, at);
         await enqueueStudent(tx, lead, `released:${lead.version}`, notice, at);
         return { ok: true, lead, changed: true };
       });
@@ -160,7 +74,7 @@ export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
           const current = await load(tx, id);
           return current?.status === "closed" ? { ok: true, lead: current, changed: false } : { ok: false, reason: current ? "not_queued" : "not_found", lead: current };
         }
-        await enqueueCard(tx, lead, at);
+        await enqueueCard(tx, lead.id, lead.version, at);
         // A spammer is not written to again.
         if (outcome !== "spam") await enqueueStudent(tx, lead, `closed:${lead.version}`, notice, at);
         return { ok: true, lead, changed: true };
@@ -182,7 +96,7 @@ export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
         if (lead.status === "queued") {
           // Decided: a counselor who answers an unclaimed lead in its thread takes it.
           lead = (await one(tx, CLAIM, [lead.id, m.author.id, m.author.name ?? null, m.at])) as Lead;
-          await enqueueCard(tx, lead, m.at);
+          await enqueueCard(tx, lead.id, lead.version, m.at);
           await enqueueStudent(tx, lead, `claimed:${lead.version}`, m.claimNotice, m.at);
           claimed = true;
         } else if (lead.claimedBy?.id !== m.author.id) {
@@ -206,7 +120,7 @@ export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
         "SELECT * FROM leads WHERE slack_ts IS NOT NULL AND status IN ('queued', 'claimed') ORDER BY updated_at DESC, id DESC LIMIT $1",
         [limit],
       );
-      return r.rows.map(toLead);
+      return r.rows.map(leadFromRow);
     },
 
     async dueForReannounce(now, timeoutMs, maxTimes, limit) {
@@ -217,7 +131,7 @@ export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
           ORDER BY id LIMIT $4`,
         [now, timeoutMs, maxTimes, limit],
       );
-      return r.rows.map(toLead);
+      return r.rows.map(leadFromRow);
     },
 
     reannounce(id, at, what) {
@@ -225,7 +139,7 @@ export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
         const lead = await one(tx, "UPDATE leads SET reannounced = reannounced + 1, reannounced_at = $2 WHERE id = $1 AND status = 'queued' RETURNING *", [id, what.countFrom ?? at]);
         if (!lead) return false;
         if (what.thread) {
-          await enqueueOutbox(tx, `lead:${id}:notice:reannounce:${lead.reannounced}`, "slack", leadStream(id), { kind: "thread", leadId: id, from: "system", text: what.thread, broadcast: true }, at);
+          await enqueueLeadRow(tx, `lead:${id}:notice:reannounce:${lead.reannounced}`, id, { kind: "thread", leadId: id, from: "system", text: what.thread, broadcast: true }, at);
         }
         if (what.student) await enqueueStudent(tx, lead, `wait:${lead.reannounced}`, what.student, at);
         return true;
@@ -242,9 +156,9 @@ export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
         let lead = found;
         if (lead.unreachable !== reason) {
           lead = (await one(tx, "UPDATE leads SET unreachable = $2, version = version + 1, updated_at = $3 WHERE id = $1 RETURNING *", [lead.id, reason, at])) as Lead;
-          await enqueueCard(tx, lead, at);
+          await enqueueCard(tx, lead.id, lead.version, at);
         }
-        await enqueueOutbox(tx, `lead:${lead.id}:notice:undelivered:${ref}`, "slack", leadStream(lead.id), { kind: "thread", leadId: lead.id, from: "system", text: threadText }, at);
+        await enqueueLeadRow(tx, `lead:${lead.id}:notice:undelivered:${ref}`, lead.id, { kind: "thread", leadId: lead.id, from: "system", text: threadText }, at);
         return lead;
       });
     },

@@ -1,8 +1,9 @@
 import type { Channel } from "../core/model.js";
 import type { LeadFields, LeadWrite, OpenLead, OutboxPayload, SavedTurn } from "../core/ports.js";
-import type { CounselorRef, LeadContact, LeadOutcome, LeadStatus, LeadSummary, LeadTrigger, ConsentDecision } from "../leads/model.js";
+import type { CounselorRef, Lead, LeadContact, LeadOutcome, LeadStatus, LeadSummary, LeadTrigger, ConsentDecision } from "../leads/model.js";
 import { leadStream } from "../leads/model.js";
 import type { SqlExecutor } from "./driver.js";
+import { enqueueOutbox } from "./sql-outbox.js";
 
 /**
  * The turn side of the leads tables (migrations 003, 004): reading a
@@ -45,13 +46,17 @@ export interface LeadRow {
 
 const date = (v: string | Date | null | undefined) => (v === null || v === undefined ? null : new Date(v));
 
-/** A lead row as the shared `Lead` model (contact only with consent granted), plus a phone number waiting for its country. */
-export function leadFromRow(row: LeadRow): OpenLead {
+/**
+ * A `leads` row as the shared `Lead` model, for the turn side and the desk alike:
+ * contact details only with consent granted and not redacted.
+ */
+export function leadFromRow(row: LeadRow): Lead {
   const contact: LeadContact = {};
   if (row.name) contact.name = row.name;
   if (row.contact_kind === "email" && row.contact) contact.email = row.contact;
   if (row.contact_kind === "phone" && row.contact) contact.phone = row.contact;
   if (row.best_time) contact.bestTime = row.best_time;
+  const granted = row.consent === "granted" && !row.redacted_at;
   const claimedBy: CounselorRef | null = row.claimed_by ? { id: row.claimed_by, ...(row.claimed_by_name ? { name: row.claimed_by_name } : {}) } : null;
   return {
     id: Number(row.id),
@@ -62,10 +67,10 @@ export function leadFromRow(row: LeadRow): OpenLead {
     step: row.step,
     trigger: row.trigger,
     score: row.score,
-    scoreReasons: row.score_reasons ?? [],
+    scoreReasons: Array.isArray(row.score_reasons) ? row.score_reasons : [],
     consent: row.consent,
-    contact: row.consent === "granted" && Object.keys(contact).length > 0 ? contact : null,
-    summary: row.summary,
+    contact: granted && Object.keys(contact).length > 0 ? contact : null,
+    summary: row.summary && typeof row.summary === "object" ? row.summary : null,
     claimedBy,
     claimedAt: date(row.claimed_at),
     outcome: row.outcome,
@@ -78,8 +83,12 @@ export function leadFromRow(row: LeadRow): OpenLead {
     version: row.version,
     createdAt: date(row.created_at) as Date,
     updatedAt: date(row.updated_at) as Date,
-    pendingPhone: row.consent === "granted" && row.contact_kind === null && row.contact ? row.contact : null,
   };
+}
+
+/** An open lead for a turn: the lead, plus a phone number waiting for its country. */
+export function openLeadFromRow(row: LeadRow): OpenLead {
+  return { ...leadFromRow(row), pendingPhone: row.consent === "granted" && row.contact_kind === null && row.contact ? row.contact : null };
 }
 
 /** The SQL of a column holding the open lead of conversation ($1 channel, $2 conversation) as JSON. */
@@ -88,7 +97,7 @@ export const OPEN_LEAD_COLUMN = `(SELECT row_to_json(l) FROM leads l WHERE l.cha
 export async function openLead(ex: SqlExecutor, channel: string, conversation: string): Promise<OpenLead | null> {
   const r = await ex.query<{ lead: LeadRow | null }>(`SELECT ${OPEN_LEAD_COLUMN}`, [channel, conversation]);
   const row = r.rows[0]?.lead;
-  return row ? leadFromRow(row) : null;
+  return row ? openLeadFromRow(row) : null;
 }
 
 /** Columns and values of a set of lead fields. */
@@ -119,16 +128,12 @@ const JSONB = new Set(["score_reasons", "summary"]);
 const cast = (column: string, placeholder: string) => (JSONB.has(column) ? `${placeholder}::jsonb` : placeholder);
 
 /** Puts a Slack row of a lead in the outbox (channel "slack", the lead's own stream); a repeated key is a no-op. */
-export function enqueueLeadRow(ex: SqlExecutor, key: string, leadId: number, payload: OutboxPayload) {
-  return ex.query(
-    `INSERT INTO outbox (dedupe_key, channel, conversation, payload) VALUES ($1, 'slack', $2, $3::jsonb)
-     ON CONFLICT (dedupe_key) DO NOTHING`,
-    [key, leadStream(leadId), JSON.stringify(payload)],
-  );
-}
+export const enqueueLeadRow = (ex: SqlExecutor, key: string, leadId: number, payload: OutboxPayload, at?: Date) =>
+  enqueueOutbox(ex, key, "slack", leadStream(leadId), payload, at);
 
-const enqueueCard = (ex: SqlExecutor, leadId: number, version: number) =>
-  enqueueLeadRow(ex, `lead:${leadId}:card:${version}`, leadId, { kind: "lead_card", leadId });
+/** The card (or card update) of a lead at its version. */
+export const enqueueCard = (ex: SqlExecutor, leadId: number, version: number, at?: Date) =>
+  enqueueLeadRow(ex, `lead:${leadId}:card:${version}`, leadId, { kind: "lead_card", leadId }, at);
 
 const recordConsent = (ex: SqlExecutor, channel: string, sender: string, leadId: number, decision: ConsentDecision, version: string, at: Date) =>
   ex.query("INSERT INTO consents (channel, sender, lead_id, decision, version, at) VALUES ($1, $2, $3, $4, $5, $6)", [channel, sender, leadId, decision, version, at]);

@@ -1,6 +1,6 @@
 import type { SlackOutbox } from "../leads/desk.js";
 import type { SqlDriver } from "./driver.js";
-import { outboxItem, outboxUpdates, type OutboxRow } from "./sql-inbox.js";
+import { outboxItem, outboxUpdates, type OutboxRow } from "./sql-outbox.js";
 
 const ms = (param: string) => `make_interval(secs => ${param}::double precision / 1000)`;
 

@@ -1,8 +1,9 @@
 import type { Channel, Inbound, Reply } from "../core/model.js";
-import type { ConversationStore, LoadedConversation, OutboxPayload, SavedTurn, StoredMessage, TurnRecord } from "../core/ports.js";
+import type { ConversationStore, LoadedConversation, SavedTurn, StoredMessage, TurnRecord } from "../core/ports.js";
 import { parseProfile, parseState } from "../core/state.js";
 import type { SqlDriver, SqlExecutor } from "./driver.js";
-import { forgetLeads, leadFromRow, OPEN_LEAD_COLUMN, openLead, type LeadRow, withdrawConsent, writeLead } from "./sql-leads.js";
+import { enqueueOutbox } from "./sql-outbox.js";
+import { forgetLeads, OPEN_LEAD_COLUMN, openLeadFromRow, openLead, type LeadRow, withdrawConsent, writeLead } from "./sql-leads.js";
 
 const CACHE_LIMIT = 10_000;
 
@@ -35,16 +36,12 @@ export const inboundParams = (inbound: Inbound, options: { truncated?: boolean }
 
 /** Puts a reply in the outbox; a second write with the same key is a no-op. */
 const enqueue = (ex: SqlExecutor, dedupeKey: string, channel: string, conversation: string, reply: Reply, inboundAt: Date) =>
-  ex.query(
-    `INSERT INTO outbox (dedupe_key, channel, conversation, payload) VALUES ($1, $2, $3, $4::jsonb)
-     ON CONFLICT (dedupe_key) DO NOTHING`,
-    [dedupeKey, channel, conversation, JSON.stringify({ kind: "reply", reply, inboundAt: inboundAt.toISOString() } satisfies OutboxPayload)],
-  );
+  enqueueOutbox(ex, dedupeKey, channel, conversation, { kind: "reply", reply, inboundAt: inboundAt.toISOString() });
 
 const toLoaded = (row: { state: unknown; profile: unknown; lead?: LeadRow | null } | undefined): LoadedConversation => ({
   state: parseState(row?.state),
   profile: parseProfile(row?.profile),
-  lead: row?.lead ? leadFromRow(row.lead) : null,
+  lead: row?.lead ? openLeadFromRow(row.lead) : null,
 });
 
 /**

@@ -1,4 +1,6 @@
+import type { OutboxPayload } from "../../src/core/ports.js";
 import type { SqlExecutor } from "../../src/storage/driver.js";
+import { enqueueLeadRow } from "../../src/storage/sql-leads.js";
 import type { LeadSummary, LeadTrigger } from "../../src/leads/model.js";
 
 /**
@@ -66,13 +68,7 @@ export async function insertLead(db: SqlExecutor, o: TestLead): Promise<number> 
 }
 
 /** A Slack outbox row of a lead's stream, as the turn side writes them (student message, bot answer). */
-export async function insertSlackRow(db: SqlExecutor, leadId: number, key: string, payload: object, at = new Date()): Promise<void> {
-  await db.query(
-    `INSERT INTO outbox (dedupe_key, channel, conversation, payload, next_attempt_at, created_at) VALUES ($1, 'slack', $2, $3::jsonb, $4, $4)
-     ON CONFLICT (dedupe_key) DO NOTHING`,
-    [key, `lead:${leadId}`, JSON.stringify(payload), at],
-  );
-}
+export const insertSlackRow = (db: SqlExecutor, leadId: number, key: string, payload: OutboxPayload, at = new Date()) => enqueueLeadRow(db, key, leadId, payload, at);
 
 /** A student's message relayed into the lead's thread, keyed as the turn side keys it. */
 export const insertStudentThreadMessage = (db: SqlExecutor, leadId: number, messageId: string, text: string, at = new Date()) =>
