@@ -162,27 +162,18 @@ export async function runEval(cases: EvalCase[] = loadEvalSet(), options: EvalOp
   };
 }
 
-/** The eval's LLM settings: the fake, the default timeout and retries of rotabot, no budget. */
+/** The eval's LLM settings: the fake, with rotabot's defaults for everything else (no budget). */
 function evalLlmSettings(baseUrl: string): NonNullable<Config["llm"]> {
-  return {
-    apiKey: "sk-eval",
-    baseUrl,
-    model: "gpt-4o-mini",
-    timeoutMs: 8000,
-    maxRetries: 2,
-    maxTokens: 700,
-    pricePer1kTokens: 0,
-    structuredOutput: "jsonSchema",
-    promptsDir: join(PACKAGE_ROOT, "prompts"),
-  };
+  return loadConfig({ OPENAI_API_KEY: "sk-eval", OPENAI_BASE_URL: baseUrl }).llm as NonNullable<Config["llm"]>;
 }
 
 /** What the LLM layer did between two snapshots of its counters. */
 function llmFigures(before: LlmStatsSnapshot, after: LlmStatsSnapshot, turns: number, latencyMs: number): LlmFigures {
-  const calls: Record<string, number> = {};
-  for (const [k, n] of Object.entries(after.calls)) if (n - (before.calls[k] ?? 0) > 0) calls[k] = n - (before.calls[k] ?? 0);
-  const rejections: Record<string, number> = {};
-  for (const [k, n] of Object.entries(after.rejections)) if (n - (before.rejections[k] ?? 0) > 0) rejections[k] = n - (before.rejections[k] ?? 0);
+  /** The counters that grew, by how much. */
+  const grown = (a: Record<string, number>, b: Record<string, number>) =>
+    Object.fromEntries(Object.entries(a).map(([k, n]) => [k, n - (b[k] ?? 0)] as const).filter(([, d]) => d > 0));
+  const calls = grown(after.calls, before.calls);
+  const rejections = grown(after.rejections, before.rejections);
   const sum = (pred: (key: string) => boolean) => Object.entries(calls).reduce((a, [k, n]) => a + (pred(k) ? n : 0), 0);
   const modelCalls = after.modelCalls - before.modelCalls;
   return {

@@ -212,15 +212,15 @@ export function createBot(options: BotOptions): Bot {
    */
   async function runAssisted(language: LanguageLayer, inbound: Inbound, text: string, received: LoadedConversation, loaded: LoadedKnowledge, now: Date): Promise<Outcome> {
     const { state, profile } = received;
-    if (!shouldConsult(understand(text, state, loaded.nlu, loaded.kb, now, inbound.payload), text, inbound.payload, state)) {
-      return runQuestions(inbound, text, state, profile, loaded, now);
-    }
+    // The offline reading decides whether to ask the model, and serves the turn when it does not.
+    const offline = understand(text, state, loaded.nlu, loaded.kb, now, inbound.payload);
+    if (!shouldConsult(offline, text, inbound.payload, state)) return runQuestions(inbound, text, state, profile, loaded, now, undefined, offline);
     const names = typeof profile.name === "string" ? [profile.name] : [];
     const context: CallContext = { channel: inbound.channel, conversation: inbound.conversation, knownNames: names };
     const history = await recentTurns(inbound);
     const hint = await language.classify({ ...context, text, history });
     // The model failed (down, slow, malformed): the offline turn, without a second try in the same turn.
-    if (!hint) return runQuestions(inbound, text, state, profile, loaded, now);
+    if (!hint) return runQuestions(inbound, text, state, profile, loaded, now, undefined, offline);
     const outcome = runQuestions(inbound, hint.english, state, profile, loaded, now, hint);
     if (!mayRephrase(outcome.intent, outcome.result, outcome.state)) return outcome;
     const reply = outcome.result.replies[0] as Reply;
@@ -242,11 +242,12 @@ export function createBot(options: BotOptions): Bot {
    * Answers every question of a message, in order, in one reply: "what does an
    * observership cost and how early should I apply?" gets both answers, the
    * second in the context of the first. `hint`: the language model's reading of
-   * the whole message, when it was asked.
+   * the whole message, when it was asked; `read`: the offline reading of
+   * `text`, when the caller already has it.
    */
-  function runQuestions(inbound: Inbound, text: string, state: ConversationState, profile: Profile, loaded: LoadedKnowledge, now: Date, hint?: Classification): Outcome {
+  function runQuestions(inbound: Inbound, text: string, state: ConversationState, profile: Profile, loaded: LoadedKnowledge, now: Date, hint?: Classification, read?: Understanding): Outcome {
     const { kb, nlu } = loaded;
-    const offline = understand(text, state, nlu, kb, now, inbound.payload);
+    const offline = read ?? understand(text, state, nlu, kb, now, inbound.payload);
     const whole = hint ? applyHint(offline, hint) : offline;
     if (inbound.payload || whole.command || whole.confirmation || whole.analysis.emergency) {
       return answer(inbound, text, whole, state, profile, loaded, now);

@@ -72,8 +72,10 @@ export function checkKnowledge(dir: string, today: Date = new Date()): LoadResul
   const vocabulary = loadYamlFile(dir, VOCABULARY_FILE, vocabularySchema, report);
   const messages = loadYamlFile(dir, MESSAGES_FILE, messagesSchema, report);
   const currencies = files.includes(CURRENCIES_FILE) ? loadYamlFile(dir, CURRENCIES_FILE, currenciesSchema, report) : { rates: [] };
-  const leads = files.includes(LEADS_FILE) ? loadYamlFile(dir, LEADS_FILE, leadsSchema, report) : null;
-  if (!files.includes(LEADS_FILE)) report(LEADS_FILE, 0, `missing: lead capture (the counselor hand-off form) is off until ${LEADS_FILE} exists`, "warning");
+  // Optional: without it lead capture is off. A broken one is an error like any other file's (and loadYamlFile reports it).
+  const hasLeads = files.includes(LEADS_FILE);
+  const leads = hasLeads ? loadYamlFile(dir, LEADS_FILE, leadsSchema, report) : null;
+  if (!hasLeads) report(LEADS_FILE, 0, `missing: lead capture (the counselor hand-off form) is off until ${LEADS_FILE} exists`, "warning");
   if (vocabulary) {
     for (const topic of Object.keys(vocabulary.routes)) {
       if (!(topic in vocabulary.topics)) report(VOCABULARY_FILE, 1, `routes: "${topic}" is not one of the topics`);
@@ -134,7 +136,7 @@ export function checkKnowledge(dir: string, today: Date = new Date()): LoadResul
 
   const hasErrors = problems.some((p) => p.severity === "error");
   const kb: KnowledgeBase | null =
-    hasErrors || !vocabulary || !messages || !currencies || (files.includes(LEADS_FILE) && !leads)
+    hasErrors || !vocabulary || !messages || !currencies
       ? null
       : Object.freeze({
           dir,

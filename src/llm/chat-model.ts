@@ -41,14 +41,19 @@ export function createStructuredModel(settings: LlmConfig): StructuredModel {
     maxTokens: settings.maxTokens,
     temperature: 0.2,
   });
+  // One structured-output runnable per request name (each name has its one schema), built on first use.
+  const runnables = new Map<string, ReturnType<typeof structured>>();
+  const structured = (schema: z.ZodObject, name: string) =>
+    chat.withStructuredOutput(schema, {
+      name,
+      method: settings.structuredOutput,
+      includeRaw: true,
+      ...(settings.structuredOutput === "jsonSchema" ? { strict: true } : {}),
+    });
   return {
     async ask(schema, name, messages, signal) {
-      const runnable = chat.withStructuredOutput(schema, {
-        name,
-        method: settings.structuredOutput,
-        includeRaw: true,
-        ...(settings.structuredOutput === "jsonSchema" ? { strict: true } : {}),
-      });
+      let runnable = runnables.get(name);
+      if (!runnable) runnables.set(name, (runnable = structured(schema, name)));
       const result = await runnable.invoke([new SystemMessage(messages.system), new HumanMessage(messages.user)], { signal });
       const raw = result.raw;
       const meta = AIMessage.isInstance(raw) ? raw.usage_metadata : undefined;

@@ -8,6 +8,8 @@
  * throws.
  */
 
+import { stripInvisible } from "../nlu/text.js";
+
 export type GroundingKind = "number" | "money" | "duration" | "date" | "link" | "citation" | "canary" | "promise" | "medical" | "markup" | "length" | "topic";
 
 export interface GroundingProblem {
@@ -28,12 +30,6 @@ export interface GroundingInput {
   language?: string;
 }
 
-const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\uFE00-\uFE0F\u202A-\u202E\u2066-\u2069]|\uDB40[\uDC00-\uDC7F]/g;
-
-/** Removes zero-width, joiner, bidi-override, variation-selector and tag characters (RELIABILITY.md, prompt injection). */
-export function stripInvisible(text: string): string {
-  return text.toWellFormed().replace(INVISIBLE, "");
-}
 
 /** Every problem found in `input.text`; an empty list means the text may be sent. */
 export function checkGrounding(input: GroundingInput): GroundingProblem[] {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import { z } from "zod";
 import { PromptError, type KnowledgeProblem } from "../core/errors.js";
+import { stripInvisible } from "../nlu/text.js";
 
 /** The prompt files the LLM layer needs, and the placeholders the code fills in each. */
 export const PROMPT_PLACEHOLDERS = {
@@ -118,7 +119,7 @@ export function fillPrompt(template: PromptTemplate, values: Readonly<Record<str
  * markers cannot be forged, and invisible characters are gone.
  */
 export function asData(text: string): string {
-  return text.replace(/<<<|>>>/g, "\u2039\u2039").replace(/[\u200B-\u200D\u2060\uFEFF\uFE00-\uFE0F\u202A-\u202E\u2066-\u2069]|\uDB40[\uDC00-\uDC7F]/g, "");
+  return stripInvisible(text.replace(/<<<|>>>/g, "\u2039\u2039"));
 }
 
 function lineOfKey(yaml: string, key: string): number {

@@ -4,6 +4,11 @@
  */
 
 const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\uFE00-\uFE0F\u202A-\u202E\u2066-\u2069]|\uDB40[\uDC00-\uDC7F]/g;
+
+/** Removes zero-width, joiner, bidi-override, variation-selector and tag characters (RELIABILITY.md, prompt injection). */
+export function stripInvisible(text: string): string {
+  return text.toWellFormed().replace(INVISIBLE, "");
+}
 // C0/C1 control characters except tab and newline.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkGrounding, stripInvisible, type GroundingInput } from "../../src/llm/grounding.js";
+import { checkGrounding, type GroundingInput } from "../../src/llm/grounding.js";
+import { stripInvisible } from "../../src/nlu/text.js";
 
 const FACTS = [
   "An observership can cost nothing or several thousand dollars.",
