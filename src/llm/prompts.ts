@@ -119,7 +119,8 @@ export function fillPrompt(template: PromptTemplate, values: Readonly<Record<str
  * markers cannot be forged, and invisible characters are gone.
  */
 export function asData(text: string): string {
-  return stripInvisible(text.replace(/<<<|>>>/g, "\u2039\u2039"));
+  // Invisible characters go first: "<\u200B<<" is a marker once they are gone.
+  return stripInvisible(text).replace(/<<<|>>>/g, "\u2039\u2039");
 }
 
 function lineOfKey(yaml: string, key: string): number {
