@@ -235,17 +235,23 @@ function parseAndValidate<S extends z.ZodType>(yamlText: string, offset: number,
   return { data: parsed.data, located };
 }
 
+/** A Markdown file's YAML front matter (between two `---` lines at the top) and the text below it; null without one. */
+export function splitFrontMatter(text: string): { yaml: string; body: string } | null {
+  const m = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)([\s\S]*)$/.exec(text);
+  return m ? { yaml: m[1] ?? "", body: m[2] ?? "" } : null;
+}
+
 function parseEntryFile(dir: string, file: string, report: Report): { entry: KnowledgeEntry; located: Located } | null {
   const text = readFileSync(join(dir, file), "utf8").replace(/^\uFEFF/, "");
-  const m = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)([\s\S]*)$/.exec(text);
-  if (!m) {
+  const parts = splitFrontMatter(text);
+  if (!parts) {
     report(file, 1, "must start with a front matter block between two '---' lines");
     return null;
   }
-  const yamlText = m[1] ?? "";
+  const yamlText = parts.yaml;
   const result = parseAndValidate(yamlText, 1, frontMatterSchema, file, report);
   if (!result) return null;
-  const entry = { ...result.data, body: (m[2] ?? "").trim(), file, exampleLines: exampleLines(yamlText, result.data.examples.length, 1) };
+  const entry = { ...result.data, body: parts.body.trim(), file, exampleLines: exampleLines(yamlText, result.data.examples.length, 1) };
   return { entry, located: result.located };
 }
 

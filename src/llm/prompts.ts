@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import { z } from "zod";
 import { PromptError, type KnowledgeProblem } from "../core/errors.js";
+import { splitFrontMatter } from "../knowledge/loader.js";
 import { stripInvisible } from "../nlu/text.js";
 
 /** The prompt files the LLM layer needs, and the placeholders the code fills in each. */
@@ -58,13 +59,13 @@ export function loadPrompts(dir: string): Prompts {
       report(1, `cannot read the prompt file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
       continue;
     }
-    const m = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)([\s\S]*)$/.exec(text);
-    if (!m) {
+    const parts = splitFrontMatter(text);
+    if (!parts) {
       report(1, "must start with a front matter block between two '---' lines");
       continue;
     }
-    const yaml = m[1] ?? "";
-    const body = (m[2] ?? "").trim();
+    const { yaml } = parts;
+    const body = parts.body.trim();
     const bodyLine = yaml.split("\n").length + 3;
     let data: unknown;
     try {
