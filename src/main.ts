@@ -86,12 +86,12 @@ async function createLlm(settings: NonNullable<Config["llm"]>, logger: Logger): 
  * saved edits (a valid edit replaces it; an invalid one is logged and the last
  * good version stays). Throws KnowledgeError when the files are broken at start.
  */
-export function openKnowledge(config: Readonly<Config>, options: { logger: Logger; watch: boolean }): { knowledge: KnowledgeSource; close(): void } {
+export function openKnowledge(config: Readonly<Config>, options: { logger: Logger; watch: boolean; train?: boolean }): { knowledge: KnowledgeSource; close(): void } {
   if (options.watch) {
-    const watched = watchKnowledge(config.knowledgeDir, { logger: options.logger });
+    const watched = watchKnowledge(config.knowledgeDir, { logger: options.logger, train: options.train });
     return { knowledge: watched, close: () => watched.close() };
   }
   const { kb, warnings } = loadKnowledge(config.knowledgeDir);
   for (const w of warnings) options.logger.warn(formatProblem(w));
-  return { knowledge: staticKnowledge(kb), close: () => {} };
+  return { knowledge: staticKnowledge(kb, { train: options.train }), close: () => {} };
 }

@@ -99,7 +99,7 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
       const thread = await startWorkerThread({ config, logLevel: logger.level, options: threadOptions }, { logger, observer: metrics.observer });
       worker = thread;
       llmStats = () => thread.llmSnapshot() ?? emptyLlmSnapshot();
-      if (config.slack) ({ knowledge, close: closeKnowledge } = openKnowledge(config, { logger, watch: runtimeOptions.watchKnowledge }));
+      if (config.slack) ({ knowledge, close: closeKnowledge } = openKnowledge(config, { logger, watch: runtimeOptions.watchKnowledge, train: false }));
       closeWorker = async () => {
         await thread.stop();
         closeKnowledge();

@@ -12,12 +12,25 @@ export interface KnowledgeSource {
   current(): LoadedKnowledge;
 }
 
-export function prepareKnowledge(kb: KnowledgeBase): LoadedKnowledge {
-  return Object.freeze({ kb, nlu: createNlu(kb) });
+/**
+ * The knowledge base with its classifier, trained now unless `train` is false
+ * (a reader that needs only the messages, like the Slack desk): then it is
+ * trained on first use, if ever.
+ */
+export function prepareKnowledge(kb: KnowledgeBase, options: { train?: boolean } = {}): LoadedKnowledge {
+  let nlu: Nlu | undefined;
+  const loaded: LoadedKnowledge = Object.freeze({
+    kb,
+    get nlu() {
+      return (nlu ??= createNlu(kb));
+    },
+  });
+  if (options.train !== false) void loaded.nlu;
+  return loaded;
 }
 
 /** A source that never changes (tests, replay). */
-export function staticKnowledge(kb: KnowledgeBase): KnowledgeSource {
-  const loaded = prepareKnowledge(kb);
+export function staticKnowledge(kb: KnowledgeBase, options: { train?: boolean } = {}): KnowledgeSource {
+  const loaded = prepareKnowledge(kb, options);
   return { current: () => loaded };
 }

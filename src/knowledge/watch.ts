@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from "node:fs";
 import { formatProblem } from "../core/errors.js";
 import { prepareKnowledge, type KnowledgeSource, type LoadedKnowledge } from "../core/knowledge-source.js";
 import type { Logger } from "../logger.js";
-import { checkKnowledge, loadKnowledge } from "./loader.js";
+import { checkKnowledge, loadKnowledge, type KnowledgeBase } from "./loader.js";
 
 export interface ReloadingKnowledge extends KnowledgeSource {
   /** Checks the directory now; swaps in the new version only if it is valid. Returns whether it swapped. */
@@ -16,12 +16,13 @@ export interface ReloadingKnowledge extends KnowledgeSource {
  * invalid edit is logged with the same `file:line: message` lines as
  * `rotabot kb check`, and the last good version keeps serving.
  */
-export function watchKnowledge(dir: string, options: { logger: Logger; debounceMs?: number; today?: () => Date }): ReloadingKnowledge {
+export function watchKnowledge(dir: string, options: { logger: Logger; debounceMs?: number; today?: () => Date; train?: boolean }): ReloadingKnowledge {
   const { logger } = options;
   const today = options.today ?? (() => new Date());
   const first = loadKnowledge(dir, today());
   for (const w of first.warnings) logger.warn(formatProblem(w));
-  let current: LoadedKnowledge = prepareKnowledge(first.kb);
+  const prepare = (kb: KnowledgeBase) => prepareKnowledge(kb, { train: options.train });
+  let current: LoadedKnowledge = prepare(first.kb);
   let timer: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
 
@@ -32,7 +33,7 @@ export function watchKnowledge(dir: string, options: { logger: Logger; debounceM
       logger.error({ errors: lines }, `knowledge edit rejected, still serving the last good version:\n${lines.join("\n")}`);
       return false;
     }
-    current = prepareKnowledge(result.kb);
+    current = prepare(result.kb);
     for (const w of result.warnings) logger.warn(formatProblem(w));
     logger.info({ entries: result.kb.entries.length }, "knowledge reloaded");
     return true;
