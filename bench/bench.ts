@@ -2,16 +2,18 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createBot } from "../core/bot.js";
-import { staticKnowledge } from "../core/knowledge-source.js";
-import { loadConfig, PACKAGE_ROOT } from "../config.js";
-import { loadKnowledge } from "../knowledge/loader.js";
-import { silentLogger } from "../logger.js";
-import { openStorage, type StorageTarget } from "../storage/open-storage.js";
-import { createPgDriver } from "../storage/pg-driver.js";
-import { BENCH_MESSAGES } from "./bench-workload.js";
+import { createBot } from "../src/core/bot.js";
+import { staticKnowledge } from "../src/core/knowledge-source.js";
+import { loadConfig, PACKAGE_ROOT } from "../src/config.js";
+import { loadKnowledge } from "../src/knowledge/loader.js";
+import { silentLogger } from "../src/logger.js";
+import { openStorage, type StorageTarget } from "../src/storage/open-storage.js";
+import { createPgDriver } from "../src/storage/pg-driver.js";
+import { benchCommand } from "./command.js";
+import { BENCH_MESSAGES } from "./workload.js";
 
 const BIN = join(PACKAGE_ROOT, "src", "bin.js");
+
 
 /** Turns run before timing starts, on their own conversations: JIT and WebAssembly tier-up. */
 const WARMUP_TURNS = 200;
@@ -91,10 +93,18 @@ export async function measureTurns(target: StorageTarget, turns: number, convers
   };
 }
 
-/** Runs `rotabot bench --worker …` in a fresh process so its memory figure is its own. */
+/** The measured process of `npm run bench -- worker`: one store's figures as JSON on stdout. */
+export async function runTurnsWorker(store: "pglite" | "postgres", opts: { turns: number; conversations: number; dataDir?: string }): Promise<void> {
+  const db = loadConfig().database;
+  const target: StorageTarget = store === "postgres" && db.kind === "postgres" ? db : { kind: "pglite", dataDir: opts.dataDir };
+  const figures = await measureTurns(target, opts.turns, opts.conversations, store);
+  process.stdout.write(JSON.stringify(figures));
+}
+
+/** Runs `npm run bench -- worker …` in a fresh process so its memory figure is its own. */
 function runWorker(args: string[], env: NodeJS.ProcessEnv): Promise<BenchFigures> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "bench", "--worker", ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, benchCommand("worker", ...args), { env, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.on("error", reject);
@@ -128,8 +138,6 @@ function timeToFirstReply(dataDir: string): Promise<number> {
 export async function runBench(opts: {
   turns: number;
   conversations: number;
-  worker?: string;
-  dataDir?: string;
   webhooks?: boolean;
   webhookSeconds?: number;
   telegramSeconds?: number;
@@ -140,17 +148,10 @@ export async function runBench(opts: {
   slackLeads?: number;
 }): Promise<void> {
   const slackBench = async () => {
-    const { runSlackBench } = await import("./bench-slack.js");
+    const { runSlackBench } = await import("./slack.js");
     await runSlackBench({ leads: opts.slackLeads ?? 30, outageLeads: 200 }, console.log);
   };
   if (opts.slackOnly) return slackBench();
-  if (opts.worker) {
-    const db = loadConfig().database;
-    const target: StorageTarget = opts.worker === "postgres" && db.kind === "postgres" ? db : { kind: "pglite", dataDir: opts.dataDir };
-    const figures = await measureTurns(target, opts.turns, opts.conversations, opts.worker);
-    process.stdout.write(JSON.stringify(figures));
-    return;
-  }
   const config = loadConfig();
   const print = (f: BenchFigures) =>
     console.log(
@@ -165,7 +166,7 @@ export async function runBench(opts: {
     // Create the on-disk database first, so the measured process reopens it as a deployment does.
     const dataDir = join(tmp, "pglite");
     await (await openStorage({ kind: "pglite", dataDir })).close();
-    print(await runWorker(["pglite", "--data-dir", dataDir, "--turns", String(opts.turns), "--conversations", String(opts.conversations)], { ...process.env, DATABASE_URL: "" }).then((f) => ({ ...f, store: "pglite (on disk)" })));
+    print(await runWorker(["--store", "pglite", "--data-dir", dataDir, "--turns", String(opts.turns), "--conversations", String(opts.conversations)], { ...process.env, DATABASE_URL: "" }).then((f) => ({ ...f, store: "pglite (on disk)" })));
 
     if (config.database.kind === "postgres") {
       const dbName = `rotabot_bench_${process.pid}`;
@@ -175,7 +176,7 @@ export async function runBench(opts: {
         const url = new URL(config.database.url);
         url.pathname = `/${dbName}`;
         const env = { ...process.env, DATABASE_URL: url.toString() };
-        print(await runWorker(["postgres", "--turns", String(opts.turns), "--conversations", String(opts.conversations)], env).then((f) => ({ ...f, store: "postgresql" })));
+        print(await runWorker(["--store", "postgres", "--turns", String(opts.turns), "--conversations", String(opts.conversations)], env).then((f) => ({ ...f, store: "postgresql" })));
       } finally {
         await admin.exec(`DROP DATABASE IF EXISTS ${dbName}`);
         await admin.close();
@@ -192,7 +193,7 @@ export async function runBench(opts: {
     rmSync(tmp, { recursive: true, force: true });
   }
   if (opts.webhooks !== false) {
-    const { runWebhookBench } = await import("./bench-webhooks.js");
+    const { runWebhookBench } = await import("./webhooks.js");
     await runWebhookBench({ seconds: opts.webhookSeconds ?? 20, telegramSeconds: opts.telegramSeconds ?? 3, rate: opts.webhookRate ?? 200, chats: 500 }, console.log);
   }
   if (opts.slack !== false) await slackBench();

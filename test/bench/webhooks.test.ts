@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runWebhookBench } from "../../src/cli/bench-webhooks.js";
+import { runWebhookBench } from "../../bench/webhooks.js";
 
 /**
  * A short run of the webhook load test of `npm run bench`, so that its

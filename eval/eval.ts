@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { fixedClock } from "../core/clock.js";
-import { INTENTS } from "../core/intents.js";
-import { loadConfig, PACKAGE_ROOT, type Config } from "../config.js";
-import type { LlmStatsSnapshot } from "../llm/stats.js";
-import { silentLogger } from "../logger.js";
-import { createApp } from "../main.js";
-import { replayLine } from "./replay.js";
+import { fixedClock } from "../src/core/clock.js";
+import { INTENTS } from "../src/core/intents.js";
+import { loadConfig, PACKAGE_ROOT, type Config } from "../src/config.js";
+import type { LlmStatsSnapshot } from "../src/llm/stats.js";
+import { silentLogger } from "../src/logger.js";
+import { createApp } from "../src/main.js";
+import { replayLine } from "../src/cli/replay.js";
 
 /** The eval's "today": dates computed in answers (timelines) are then the same on every run. */
 export const EVAL_NOW = "2026-11-22T10:00:00Z";
@@ -103,7 +103,7 @@ export function normalizeForFacts(text: string): string {
  * scripted conversation), with the clock fixed at EVAL_NOW.
  */
 export async function runEval(cases: EvalCase[] = loadEvalSet(), options: EvalOptions = {}): Promise<EvalResult> {
-  const fake = options.llm ? await (await import("./fake-openai.js")).startFakeOpenAi({ latencyMs: options.llm.latencyMs }) : undefined;
+  const fake = options.llm ? await (await import("../test/fakes/openai-api.js")).startFakeOpenAi({ latencyMs: options.llm.latencyMs }) : undefined;
   const base = loadConfig();
   // Without --llm the eval is offline even if OPENAI_API_KEY is set: its figures must not depend on a model.
   const config: Config = { ...base, llm: fake ? evalLlmSettings(fake.baseUrl) : undefined };

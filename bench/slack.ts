@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createSlackApi, createWebClient } from "../channels/slack/api.js";
-import { createSlackRelay } from "../channels/slack/relay.js";
-import { fixedClock, systemClock, type Clock } from "../core/clock.js";
-import { loadConfig } from "../config.js";
-import type { SqlDriver } from "../storage/driver.js";
-import { openStorage, type Storage } from "../storage/open-storage.js";
-import { createPgDriver } from "../storage/pg-driver.js";
-import { enqueueCard } from "../storage/sql-leads.js";
+import { createSlackApi, createWebClient } from "../src/channels/slack/api.js";
+import { createSlackRelay } from "../src/channels/slack/relay.js";
+import { fixedClock, systemClock, type Clock } from "../src/core/clock.js";
+import { loadConfig } from "../src/config.js";
+import type { SqlDriver } from "../src/storage/driver.js";
+import { openStorage, type Storage } from "../src/storage/open-storage.js";
+import { createPgDriver } from "../src/storage/pg-driver.js";
+import { enqueueCard } from "../src/storage/sql-leads.js";
 
 /**
  * The Slack part of `rotabot bench`: the real relay, storage and Web API

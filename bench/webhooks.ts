@@ -4,14 +4,15 @@ import { createServer, type ClientRequest, type IncomingMessage, type RequestOpt
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { UserFromGetMe } from "grammy/types";
 import { spawn } from "node:child_process";
-import { loadConfig, PACKAGE_ROOT } from "../config.js";
-import type { Channel } from "../core/model.js";
-import { silentLogger } from "../logger.js";
-import type { SqlDriver } from "../storage/driver.js";
-import type { StorageTarget } from "../storage/open-storage.js";
-import { createPgDriver } from "../storage/pg-driver.js";
+import { loadConfig } from "../src/config.js";
+import { botInfo } from "../test/fakes/telegram-api.js";
+import { benchCommand } from "./command.js";
+import type { Channel } from "../src/core/model.js";
+import { silentLogger } from "../src/logger.js";
+import type { SqlDriver } from "../src/storage/driver.js";
+import type { StorageTarget } from "../src/storage/open-storage.js";
+import { createPgDriver } from "../src/storage/pg-driver.js";
 
 /**
  * The webhook part of `rotabot bench`: `rotabot serve` in this process, on
@@ -31,21 +32,6 @@ const GRAPH_VERSION = "v21.0";
 /** Questions with one reply message each, on both channels. */
 const QUESTIONS = ["what is an observership?", "how much does an observership cost?", "what is an externship?", "hello"];
 
-const botInfo: UserFromGetMe = {
-  id: 7000000001,
-  is_bot: true,
-  first_name: "rotabot",
-  username: "rotabot_bench_bot",
-  can_join_groups: true,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-  can_manage_bots: false,
-  supports_join_request_queries: false,
-};
 
 export interface WebhookBenchOptions {
   /** Seconds of load on /whatsapp/webhook. */
@@ -95,7 +81,7 @@ interface FakeApis {
 }
 
 /**
- * `rotabot bench --fake-apis`: a minimal fake Telegram Bot API and Graph API
+ * `npm run bench -- fake-apis`: a minimal fake Telegram Bot API and Graph API
  * that answer every send with success and count the replies; `GET /counts`
  * reports them. Prints its URL, and runs until its standard input closes.
  */
@@ -149,7 +135,7 @@ export async function runFakeApis(): Promise<void> {
 
 function startFakeApis(): Promise<FakeApis> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(PACKAGE_ROOT, "src", "bin.js"), "bench", "--fake-apis"], { stdio: ["pipe", "pipe", "inherit"] });
+    const child = spawn(process.execPath, benchCommand("fake-apis"), { stdio: ["pipe", "pipe", "inherit"] });
     let out = "";
     const onData = (d: Buffer) => {
       out += d.toString();
@@ -335,7 +321,7 @@ interface LoadTestRun {
 }
 
 /**
- * `rotabot bench --webhook-driver`: posts one channel's load with loadtest and
+ * `npm run bench -- webhook-driver`: posts one channel's load with loadtest and
  * prints the figures as JSON. loadtest sends on a fixed schedule (one request
  * every 1000/rate ms, opening connections as needed), which is what "200
  * requests a second" means for a platform delivering webhooks; autocannon's
@@ -379,7 +365,7 @@ export async function runWebhookDriver(o: DriverOptions): Promise<void> {
 
 function driveInChild(o: DriverOptions): Promise<DriverResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(PACKAGE_ROOT, "src", "bin.js"), "bench", "--webhook-driver", JSON.stringify(o)], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, benchCommand("webhook-driver", JSON.stringify(o)), { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.on("error", reject);
@@ -433,7 +419,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions, print: (line: s
     WHATSAPP_API_BASE: `${apis.url}/${GRAPH_VERSION}`,
     ...(target.kind === "postgres" ? { DATABASE_URL: target.url } : { ROTABOT_DATA_DIR: join(tmp, "data") }),
   });
-  const { startServer } = await import("../serve.js");
+  const { startServer } = await import("../src/serve.js");
   const server = await startServer(config, { logger: silentLogger, storage: target, host: "127.0.0.1", telegramBotInfo: botInfo, watchKnowledge: false });
   const url = `http://127.0.0.1:${server.port}`;
   const figures: WebhookFigures[] = [];
