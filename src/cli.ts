@@ -77,14 +77,14 @@ const kb = program.command("kb").description("check and improve the knowledge ba
 kb.command("check [dir]")
   .description("validate every knowledge file; errors as file:line: message, exit code 1 on errors only")
   .action(async (dir?: string) => {
-    const { kbCheck } = await import("./cli/kb.js");
+    const { kbCheck } = await import("./cli/kb/kb.js");
     process.exitCode = kbCheck(dir, console.log, console.error);
   });
 
 kb.command("stats [dir]")
   .description("entries and example questions per intent; entries due for review")
   .action(async (dir?: string) => {
-    const { kbStats } = await import("./cli/kb.js");
+    const { kbStats } = await import("./cli/kb/kb.js");
     kbStats(dir, console.log);
   });
 
@@ -93,7 +93,7 @@ kb.command("gaps")
   .option("--days <n>", "look back this many days", positiveInt, 30)
   .option("--limit <n>", "show at most this many groups", positiveInt, 20)
   .action(async (opts: { days: number; limit: number }) => {
-    const { kbGaps } = await import("./cli/kb.js");
+    const { kbGaps } = await import("./cli/kb/kb.js");
     await kbGaps(opts, console.log);
   });
 

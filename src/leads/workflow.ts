@@ -1,14 +1,14 @@
 import type { Intent } from "../core/intents.js";
-import type { LoadedKnowledge } from "../core/knowledge-source.js";
+import type { LoadedKnowledge } from "../nlu/knowledge-source.js";
 import type { Inbound, Reply } from "../core/model.js";
 import type { LeadWrite, OpenLead, StoredMessage } from "../core/ports.js";
 import type { ConversationState, Profile } from "../core/state.js";
-import type { Turn, TurnResult } from "../core/turn.js";
+import type { Turn, TurnResult } from "../intents/turn.js";
 import type { LeadsConfig } from "../knowledge/leads-schema.js";
 import { PAYLOAD, understand } from "../nlu/understand.js";
 import { countryOfNumber } from "./contact.js";
 import { advanceForm, isLeadPayload, LEAD_PAYLOAD, startForm } from "./form.js";
-import type { LeadTrigger } from "./model.js";
+import type { LeadTrigger } from "../core/lead.js";
 import { answers, mentions } from "./phrases.js";
 import { scoreLead } from "./score.js";
 import { buildSummary } from "./summary.js";

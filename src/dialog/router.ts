@@ -1,5 +1,5 @@
-import type { Intent } from "./intents.js";
-import type { IntentHandler, Turn, TurnResult } from "./turn.js";
+import type { Intent } from "../core/intents.js";
+import type { IntentHandler, Turn, TurnResult } from "../intents/turn.js";
 
 /** Picks the handler for the turn's intent. Handlers are pure, so the router is too. */
 export function createRouter(handlers: Record<Intent, IntentHandler>): (turn: Turn) => TurnResult {

@@ -1,7 +1,7 @@
 import { cleanInput } from "../nlu/text.js";
 import type { InboxWorker } from "./inbox-worker.js";
-import type { Channel, Inbound } from "./model.js";
-import type { InboxStore } from "./ports.js";
+import type { Channel, Inbound } from "../core/model.js";
+import type { InboxStore } from "../core/ports.js";
 
 /**
  * The front door of the messenger channels: a webhook or a poller hands over

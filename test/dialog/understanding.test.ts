@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Turn } from "../../src/core/turn.js";
+import type { Turn } from "../../src/intents/turn.js";
 import { fallback } from "../../src/intents/out-of-scope.js";
 import { createTestBot, realKnowledge, type TestBot } from "../helpers/bot.js";
 import { talk } from "../helpers/talk.js";

@@ -1,5 +1,5 @@
 import { isQuestion, splitQuestions } from "../nlu/understand.js";
-import type { Understanding } from "./turn.js";
+import type { Understanding } from "../nlu/understanding.js";
 
 /** One question of a message, with the sentences about the student that came just before it. */
 export interface PlannedQuestion {

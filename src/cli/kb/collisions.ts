@@ -1,6 +1,6 @@
-import type { KnowledgeProblem } from "../core/errors.js";
-import { createNlu } from "../nlu/classifier.js";
-import type { KnowledgeBase } from "./loader.js";
+import type { KnowledgeProblem } from "../../core/errors.js";
+import { createNlu } from "../../nlu/classifier.js";
+import type { KnowledgeBase } from "../../knowledge/loader.js";
 
 /** Two questions of different intents this similar (cosine) are a collision. */
 const COLLISION = 0.8;

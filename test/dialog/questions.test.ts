@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planQuestions } from "../../src/core/questions.js";
+import { planQuestions } from "../../src/dialog/questions.js";
 import { parseState } from "../../src/core/state.js";
 import { createNlu } from "../../src/nlu/classifier.js";
 import { understand } from "../../src/nlu/understand.js";

@@ -4,7 +4,7 @@
  * Stored in the `leads` table (migration 003); the Slack card is rendered from
  * a `Lead` as it is when the card is delivered.
  */
-import type { Channel } from "../core/model.js";
+import type { Channel } from "./model.js";
 
 /**
  * collecting: the form is asking the student; queued: waiting for a counselor

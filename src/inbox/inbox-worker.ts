@@ -1,9 +1,9 @@
 import { silentLogger, type Logger } from "../logger.js";
-import type { Bot } from "./bot.js";
-import { systemClock, type Clock } from "./clock.js";
-import { ChannelApiError } from "./errors.js";
-import type { Channel } from "./model.js";
-import type { ChannelSender, InboxStore, OutboxItem, PendingMessage } from "./ports.js";
+import type { Bot } from "../dialog/bot.js";
+import { systemClock, type Clock } from "../core/clock.js";
+import { ChannelApiError } from "../core/errors.js";
+import type { Channel } from "../core/model.js";
+import type { ChannelSender, InboxStore, OutboxItem, PendingMessage } from "../core/ports.js";
 
 /** What the worker reports, for /metrics. */
 export interface WorkerObserver {

@@ -1,4 +1,4 @@
-import { stem, tokenize } from "../nlu/normalize.js";
+import { stem, tokenize } from "../../nlu/normalize.js";
 
 export interface Gap {
   /** The most common wording in the group. */

@@ -1,12 +1,12 @@
 import { join, relative, resolve } from "node:path";
-import { formatProblem } from "../core/errors.js";
-import { INTENTS } from "../core/intents.js";
-import { loadConfig } from "../config.js";
-import { exampleCollisions } from "../knowledge/collisions.js";
-import type { ConversationStore } from "../core/ports.js";
-import { groupGaps, type Gap } from "../knowledge/gaps.js";
-import { checkKnowledge, loadKnowledge, type KnowledgeBase } from "../knowledge/loader.js";
-import { openStorage } from "../storage/open-storage.js";
+import { formatProblem } from "../../core/errors.js";
+import { INTENTS } from "../../core/intents.js";
+import { loadConfig } from "../../config.js";
+import { exampleCollisions } from "./collisions.js";
+import type { ConversationStore } from "../../core/ports.js";
+import { groupGaps, type Gap } from "./gaps.js";
+import { checkKnowledge, loadKnowledge, type KnowledgeBase } from "../../knowledge/loader.js";
+import { openStorage } from "../../storage/open-storage.js";
 
 type Out = (line: string) => void;
 

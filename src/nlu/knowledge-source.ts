@@ -1,5 +1,5 @@
 import type { KnowledgeBase } from "../knowledge/loader.js";
-import { createNlu, type Nlu } from "../nlu/classifier.js";
+import { createNlu, type Nlu } from "./classifier.js";
 
 /** A knowledge base together with the classifier trained on it; swapped as one on reload. */
 export interface LoadedKnowledge {

@@ -1,7 +1,8 @@
-import type { Classification } from "./language-model.js";
-import type { ConversationState, Profile } from "./state.js";
-import type { TurnResult, Understanding } from "./turn.js";
-import { FACTUAL_INTENTS } from "./intents.js";
+import type { Classification } from "../core/language-model.js";
+import type { ConversationState, Profile } from "../core/state.js";
+import type { Understanding } from "../nlu/understanding.js";
+import type { TurnResult } from "../intents/turn.js";
+import { FACTUAL_INTENTS } from "../core/intents.js";
 
 /**
  * Below this classifier confidence the language model is asked to read the
