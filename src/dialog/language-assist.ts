@@ -1,3 +1,4 @@
+import { definedOnly } from "../core/defined.js";
 import type { Classification } from "../core/language-model.js";
 import type { ConversationState, Profile } from "../core/state.js";
 import type { Understanding } from "../nlu/understanding.js";
@@ -83,8 +84,4 @@ export function applyHint(offline: Understanding, hint: Classification): Underst
 export function mayRephrase(intent: string, result: TurnResult, state: ConversationState): boolean {
   if (!FACTUAL_INTENTS.has(intent) || result.fellBack || result.handoff || result.forget || state.pending) return false;
   return result.replies.length === 1 && (result.replies[0]?.citations?.length ?? 0) > 0;
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
