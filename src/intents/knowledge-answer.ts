@@ -1,5 +1,5 @@
 import type { IntentHandler } from "./turn.js";
-import { answerFrom, rememberEntry } from "./answer.js";
+import { answerFrom, rememberEntry, restFrom } from "./answer.js";
 import { fallback } from "./out-of-scope.js";
 import { personalBlock } from "./personal/personalize.js";
 import { bestEntry } from "./select-entry.js";
@@ -12,6 +12,9 @@ import { bestEntry } from "./select-entry.js";
 export const answerFromKnowledge: IntentHandler = (turn) => {
   const entry = bestEntry(turn);
   if (!entry) return fallback(turn);
+  if (turn.understanding.expand) {
+    return { replies: [restFrom(entry, turn.kb)], state: { ...rememberEntry(entry, [], turn.state.topics), misses: 0 } };
+  }
   const reply = answerFrom(entry, turn.kb);
   const { before, after } = personalBlock(turn, entry);
   const text = [before, reply.text, after].filter(Boolean).join("\n\n");

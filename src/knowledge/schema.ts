@@ -197,6 +197,10 @@ export const messagesSchema = z
     rate_limited: z.string().min(5),
     list_button: z.string().min(1).max(20, "button labels must fit in 20 characters (WhatsApp)"),
     sources_label: z.string().min(2),
+    /** How long the direct answer of an entry may be; the rest is behind the "more" button (kb check warns above it). */
+    answer_max_chars: z.number().int().min(150).max(4000).default(600),
+    more_button: z.string().min(1).max(20, "button labels must fit in 20 characters (WhatsApp)").default("Tell me more"),
+    also_asked: z.string().min(5).default("You also asked about these; tap one to read it:"),
     profile_header: z.string().min(2),
     profile_empty: z.string().min(5),
     profile_labels: z.record(z.string(), z.string()),
