@@ -40,7 +40,7 @@ export function allDatesPast(entry: Pick<FrontMatter, "facts">, today: string): 
 }
 
 function amountAt(text: string, index: number): string {
-  return /^\$\s?[\d,.]+/.exec(text.slice(index))?.[0] ?? "$";
+  return /^\$\s?\d+(?:[,.]\d+)*/.exec(text.slice(index))?.[0] ?? "$";
 }
 
 function escape(s: string): string {
