@@ -9,11 +9,14 @@ export const EVAL_DIR = join(PACKAGE_ROOT, "test", "eval");
 /**
  * The two labelled sets. `main`: written beside the classifier (test/eval/messages.jsonl and
  * conversations.jsonl). `forum`: forum-style posts written by someone who had not read src/ and
- * did not see the bot's failures (forum.jsonl, forum-conversations.jsonl); nobody tunes on it.
+ * did not see the bot's failures (forum.jsonl, forum-conversations.jsonl); `forum-b`: a second such set,
+ * written later by another agent, whose failures `npm run eval` does not list (so nobody reads them to tune).
  */
 export const EVAL_SETS = {
   main: { messages: "messages.jsonl", conversations: "conversations.jsonl", prefix: "" },
   forum: { messages: "forum.jsonl", conversations: "forum-conversations.jsonl", prefix: "" },
+  /** A second held-out set by another agent that read neither src/ nor the forum set; only its figures are printed. */
+  "forum-b": { messages: "forum-b.jsonl", conversations: "forum-b-conversations.jsonl", prefix: "" },
 } as const;
 export type EvalSetName = keyof typeof EVAL_SETS;
 

@@ -133,7 +133,7 @@ for (const { line, obj } of convs) {
   });
 }
 // ---- the held-out forum set (test/eval/check-forum.mjs checks the rest): never a knowledge example
-for (const file of ['forum.jsonl', 'forum-conversations.jsonl']) {
+for (const file of ['forum.jsonl', 'forum-conversations.jsonl', 'forum-b.jsonl', 'forum-b-conversations.jsonl']) {
   for (const { line, obj } of readJsonl(ROOT + '/test/eval/' + file)) {
     for (const t of obj.turns ?? [obj]) {
       for (const n of normQ(t.text ?? '')) if (examples.has(n)) { err(`${file}:${line} ${obj.id}`, `text equals a knowledge example: "${t.text}"`); break; }
