@@ -24,7 +24,8 @@ program
   .action(async () => {
     const config = loadConfig();
     const logger = createLogger(config.logLevel ?? "warn");
-    const app = await createApp(config, { logger, watchKnowledge: true });
+    const progress = (line: string) => process.stderr.write(`rotabot: ${line}\n`);
+    const app = await createApp(config, { logger, watchKnowledge: true, progress });
     const stop = onSignal(() => app.close());
     try {
       await runConsoleChat({
