@@ -1,10 +1,13 @@
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupDataDir, restoreDataDir } from "../../src/cli/backup.js";
 import { migrate } from "../../src/storage/migrate.js";
+import { createPgDriver } from "../../src/storage/pg-driver.js";
 import { createPgliteDriver } from "../../src/storage/pglite-driver.js";
+import { createPostgresTestUrl, postgresUrl } from "../helpers/databases.js";
 import { runCli } from "../helpers/cli.js";
 import { insertLead } from "../helpers/leads.js";
 
@@ -73,5 +76,31 @@ describe("rotabot backup and restore (the embedded database)", () => {
     expect(version.code).toBe(0);
     const pg = await runCli(["backup", file], { env: { DATABASE_URL: "postgres://rotabot@127.0.0.1:5432/rotabot" } });
     expect(pg.stderr).toMatch(/back up PostgreSQL with pg_dump/);
+  });
+});
+
+const pgTools = spawnSync("pg_dump", ["--version"]).status === 0 && spawnSync("pg_restore", ["--version"]).status === 0;
+
+describe.skipIf(!postgresUrl || !pgTools)("PostgreSQL backup and restore as the README documents them (pg_dump -Fc, pg_restore --clean --if-exists)", () => {
+  it("round-trips the rotabot schema and its rows", async () => {
+    const { url, drop } = await createPostgresTestUrl();
+    const root = mkdtempSync(join(tmpdir(), "rotabot-pgdump-"));
+    const dump = join(root, "rotabot.dump");
+    const driver = createPgDriver({ connectionString: url, max: 2 });
+    try {
+      await migrate(driver);
+      await insertLead(driver, { conversation: "before-dump" });
+      execFileSync("pg_dump", ["-d", url, "-Fc", "-f", dump]);
+      await insertLead(driver, { conversation: "after-dump" });
+      execFileSync("pg_restore", ["-d", url, "--clean", "--if-exists", dump]);
+      const rows = await driver.query<{ conversation: string }>("SELECT conversation FROM leads ORDER BY id");
+      expect(rows.rows.map((r) => r.conversation)).toEqual(["before-dump"]);
+      // The restored database is a working rotabot database: migrations are recorded, nothing is applied again.
+      expect(await migrate(driver)).toEqual([]);
+    } finally {
+      await driver.close();
+      await drop();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
