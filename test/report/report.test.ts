@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { FACTUAL_INTENTS } from "../../src/core/intents.js";
 import { buildReport, dueEntries } from "../../src/report/write-report.js";
 import { createPgliteDriver } from "../../src/storage/pglite-driver.js";
 import { browserMissing, launchBrowser } from "../helpers/browser.js";
+import { runCli } from "../helpers/cli.js";
 import { KNOWLEDGE_DIR, realKnowledge } from "../helpers/bot.js";
 import { databaseKinds, type TestDatabase } from "../helpers/databases.js";
 import { seedActivity, type SeedResult } from "../helpers/seed.js";
@@ -68,7 +69,6 @@ describe("rotabot report", () => {
   beforeAll(async () => {
     mkdirSync(OUTPUT_DIR, { recursive: true });
     dataDir = join(OUTPUT_DIR, `report-db-${process.pid}`);
-    const { rmSync } = await import("node:fs");
     rmSync(dataDir, { recursive: true, force: true });
     const driver = await createPgliteDriver({ dataDir });
     const { migrate } = await import("../../src/storage/migrate.js");
@@ -78,10 +78,7 @@ describe("rotabot report", () => {
     html = await buildReport({ days: 21, now: seed.end, storage: { kind: "pglite", dataDir }, knowledgeDir: KNOWLEDGE_DIR });
     writeFileSync(join(OUTPUT_DIR, "report.html"), html);
   }, 240_000);
-  afterAll(async () => {
-    const { rmSync } = await import("node:fs");
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it("is one HTML file with a chart per section, drawn by Vega as inline SVG", () => {
     for (const title of ["Conversations and turns per day", "Intents", "Fallback and clarify rate", "Most-asked entries", "Unanswered questions (kb gaps)", "Lead funnel", "Time to claim", "Entries due for review"]) {
@@ -100,6 +97,17 @@ describe("rotabot report", () => {
     // Only SVG namespace names mention http at all.
     expect(html.match(/https?:\/\/[^"' )]+/g)?.every((u) => /^http:\/\/www\.w3\.org\/(2000\/svg|1999\/xlink)$/.test(u))).toBe(true);
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+  });
+
+  it("runs as a command: rotabot report --days 30 --out file", async () => {
+    const out = join(OUTPUT_DIR, `report-cli-${process.pid}.html`);
+    const r = await runCli(["report", "--days", "30", "--out", out], { env: { ROTABOT_DATA_DIR: dataDir } });
+    expect(r.stderr).toMatch(/report of the last 30 days written to .*report-cli-\d+\.html \(\d+ KB\)/);
+    expect(r.code).toBe(0);
+    const written = readFileSync(out, "utf8");
+    expect(written).toMatch(/^<!doctype html>/);
+    expect(written.match(/<svg /g)?.length).toBeGreaterThanOrEqual(8);
+    rmSync(out);
   });
 
   it.skipIf(browserMissing !== undefined)(`opens in headless Chromium with the network cut, and a screenshot is written to test-output/report.png${browserMissing ? ` (skipped: ${browserMissing})` : ""}`, async () => {
