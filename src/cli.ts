@@ -73,76 +73,19 @@ program
     }
   });
 
-program
-  .command("bench")
-  .description("replay a fixed synthetic workload through bot.handle, then load the webhooks over loopback; print speed and memory figures")
-  .option("--turns <n>", "number of turns", positiveInt, 2000)
-  .option("--conversations <n>", "number of conversations", positiveInt, 200)
-  .addOption(new Option("--worker <store>", "internal: measure one store in this process").choices(["pglite", "postgres"]).hideHelp())
-  .addOption(new Option("--data-dir <dir>", "internal: the worker's PGlite directory").hideHelp())
-  .option("--webhook-seconds <n>", "seconds of WhatsApp webhook load", positiveInt, 20)
-  .option("--telegram-seconds <n>", "seconds of Telegram webhook load (replies leave at Telegram's 30/s)", positiveInt, 3)
-  .option("--webhook-rate <n>", "webhook requests per second, evenly spaced", positiveInt, 200)
-  .option("--no-webhooks", "skip the webhook load test")
-  .option("--only-webhooks", "run only the webhook load test")
-  .option("--slack", "only the Slack figures: lead-to-card latency, and the drain of 200 leads after a 30-minute outage (fake clock)")
-  .option("--no-slack", "skip the Slack figures")
-  .option("--slack-leads <n>", "leads timed for the lead-to-card latency (about 1.1 s each)", positiveInt, 30)
-  .addOption(new Option("--webhook-driver <json>", "internal: generate one channel's webhook load in this process").hideHelp())
-  .addOption(new Option("--fake-apis", "internal: serve the fake platform APIs of the webhook load test").hideHelp())
-  .action(async (opts: { turns: number; conversations: number; worker?: string; dataDir?: string; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookRate: number; webhookDriver?: string; fakeApis?: boolean; onlyWebhooks?: boolean; slack?: boolean; slackLeads: number }) => {
-    if (opts.fakeApis) {
-      const { runFakeApis } = await import("./cli/bench-webhooks.js");
-      await runFakeApis();
-      return;
-    }
-    if (opts.onlyWebhooks) {
-      const { runWebhookBench } = await import("./cli/bench-webhooks.js");
-      await runWebhookBench({ seconds: opts.webhookSeconds, telegramSeconds: opts.telegramSeconds, rate: opts.webhookRate, chats: 500 }, console.log);
-      return;
-    }
-    if (opts.webhookDriver) {
-      const { runWebhookDriver } = await import("./cli/bench-webhooks.js");
-      await runWebhookDriver(JSON.parse(opts.webhookDriver) as Parameters<typeof runWebhookDriver>[0]);
-      return;
-    }
-    const { runBench } = await import("./cli/bench.js");
-    // Commander sets `slack` true for --slack and false for --no-slack; unset runs everything.
-    const slackOnly = process.argv.includes("--slack");
-    await runBench({ ...opts, slackOnly, slack: opts.slack !== false });
-  });
-
-program
-  .command("eval")
-  .description("run the labelled eval set (test/eval) and print accuracy, fact recall, confusion matrix, failures and latency")
-  .option("--failures <n>", "list at most this many failures", positiveInt, 200)
-  .option("--llm", "also run with the LLM layer on, against a fake OpenAI-compatible server started in-process, and compare")
-  .option("--llm-latency <ms>", "how long the fake LLM takes to answer", (v) => (v === "0" ? 0 : positiveInt(v)), 500)
-  .action(async (opts: { failures: number; llm?: boolean; llmLatency: number }) => {
-    const { formatComparison, formatEval, runEval } = await import("./cli/eval.js");
-    const offline = await runEval();
-    if (!opts.llm) {
-      console.log(formatEval(offline, { maxFailures: opts.failures }));
-      return;
-    }
-    const withLlm = await runEval(undefined, { llm: { latencyMs: opts.llmLatency } });
-    console.log(formatEval(withLlm, { maxFailures: opts.failures }));
-    console.log(`\n${formatComparison(offline, withLlm)}`);
-  });
-
 const kb = program.command("kb").description("check and improve the knowledge base in knowledge/");
 
 kb.command("check [dir]")
   .description("validate every knowledge file; errors as file:line: message, exit code 1 on errors only")
   .action(async (dir?: string) => {
-    const { kbCheck } = await import("./cli/kb.js");
+    const { kbCheck } = await import("./cli/kb/kb.js");
     process.exitCode = kbCheck(dir, console.log, console.error);
   });
 
 kb.command("stats [dir]")
   .description("entries and example questions per intent; entries due for review")
   .action(async (dir?: string) => {
-    const { kbStats } = await import("./cli/kb.js");
+    const { kbStats } = await import("./cli/kb/kb.js");
     kbStats(dir, console.log);
   });
 
@@ -151,7 +94,7 @@ kb.command("gaps")
   .option("--days <n>", "look back this many days", positiveInt, 30)
   .option("--limit <n>", "show at most this many groups", positiveInt, 20)
   .action(async (opts: { days: number; limit: number }) => {
-    const { kbGaps } = await import("./cli/kb.js");
+    const { kbGaps } = await import("./cli/kb/kb.js");
     await kbGaps(opts, console.log);
   });
 
@@ -197,7 +140,7 @@ program
   .option("--days <n>", "look back this many days", positiveInt, 30)
   .option("--out <file>", "where to write it", "report.html")
   .action(async (opts: { days: number; out: string }) => {
-    const { writeReport } = await import("./report/write-report.js");
+    const { writeReport } = await import("./cli/report/write-report.js");
     const bytes = await writeReport(opts);
     console.error(`report of the last ${opts.days} days written to ${opts.out} (${Math.round(bytes / 1024)} KB)`);
   });
@@ -252,7 +195,7 @@ function onSignal(cleanup: () => Promise<void>): () => void {
 }
 
 // `rotabot --version` (and -V): package.json's version.
-program.version(await import("./version.js").then((m) => m.packageVersion()), "-V, --version", "print rotabot's version");
+program.version(await import("./cli/version.js").then((m) => m.packageVersion()), "-V, --version", "print rotabot's version");
 
 try {
   await program.parseAsync(process.argv);

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createBot, type Bot } from "./core/bot.js";
+import { createBot, type Bot } from "./dialog/bot.js";
 import type { Clock } from "./core/clock.js";
 import { formatProblem } from "./core/errors.js";
-import { staticKnowledge, type KnowledgeSource } from "./core/knowledge-source.js";
+import { prepareKnowledge, staticKnowledge, type KnowledgeSource } from "./nlu/knowledge-source.js";
 import type { Config } from "./config.js";
 import { loadKnowledge } from "./knowledge/loader.js";
 import type { LlmLayer } from "./llm/layer.js";
@@ -100,7 +100,7 @@ async function createLlm(settings: NonNullable<Config["llm"]>, logger: Logger): 
  */
 export function openKnowledge(config: Readonly<Config>, options: { logger: Logger; watch: boolean; train?: boolean }): { knowledge: KnowledgeSource; close(): void } {
   if (options.watch) {
-    const watched = watchKnowledge(config.knowledgeDir, { logger: options.logger, train: options.train });
+    const watched = watchKnowledge(config.knowledgeDir, (kb) => prepareKnowledge(kb, { train: options.train }), { logger: options.logger });
     return { knowledge: watched, close: () => watched.close() };
   }
   const { kb, warnings } = loadKnowledge(config.knowledgeDir);

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { UserFromGetMe } from "grammy/types";
 import { RotabotError } from "./core/errors.js";
-import type { InboxWorker, WorkerObserver } from "./core/inbox-worker.js";
+import type { InboxWorker, WorkerObserver } from "./inbox/inbox-worker.js";
 import type { Channel } from "./core/model.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";

@@ -5,7 +5,7 @@
 import { readlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
-import type { WorkerObserver } from "./core/inbox-worker.js";
+import type { WorkerObserver } from "./inbox/inbox-worker.js";
 import { RotabotError } from "./core/errors.js";
 import { createLogger } from "./logger.js";
 import type { FromThread, ThreadData, ToThread } from "./worker-thread-host.js";

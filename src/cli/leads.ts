@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { loadConfig } from "../config.js";
 import { ConfigError } from "../core/errors.js";
-import { LEAD_STATUSES, type LeadStatus } from "../leads/model.js";
+import { LEAD_STATUSES, type LeadStatus } from "../core/lead.js";
 import { openStorage, type StorageTarget } from "../storage/open-storage.js";
 import { leadDetail, listLeads, type LeadFilter, type ListedLead } from "../storage/sql-lead-list.js";
 import { leadsCsv, leadsJsonl } from "./lead-export.js";

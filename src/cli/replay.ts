@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import { withNumberedOptions } from "../channels/console/render.js";
-import type { Bot } from "../core/bot.js";
+import type { Bot } from "../dialog/bot.js";
 
 const lineSchema = z.object({
   conversation: z.string().min(1, "conversation must be a non-empty string"),

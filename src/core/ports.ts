@@ -1,6 +1,6 @@
 import type { Channel, Inbound, Reply } from "./model.js";
 import type { Intent } from "./intents.js";
-import type { ConsentDecision, Lead, LeadContact, LeadOutcome, LeadStatus, LeadSummary, LeadTrigger } from "../leads/model.js";
+import type { ConsentDecision, Lead, LeadContact, LeadOutcome, LeadStatus, LeadSummary, LeadTrigger } from "./lead.js";
 import type { ConversationState, Profile } from "./state.js";
 
 /** What a turn needs to know about the conversation and the student. */

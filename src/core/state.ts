@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LEAD_TRIGGERS } from "../leads/model.js";
+import { LEAD_TRIGGERS } from "./lead.js";
 import { INTENTS } from "./intents.js";
 
 /**

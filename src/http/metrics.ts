@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { WorkerObserver } from "../core/inbox-worker.js";
+import type { WorkerObserver } from "../inbox/inbox-worker.js";
 import type { InboxStore } from "../core/ports.js";
 import type { LlmStats } from "../llm/stats.js";
 

@@ -1,4 +1,4 @@
-import type { IntentHandler } from "../core/turn.js";
+import type { IntentHandler } from "./turn.js";
 import { answerFrom } from "./answer.js";
 import { bestEntry } from "./select-entry.js";
 

@@ -1,5 +1,5 @@
 import type { Intent } from "../core/intents.js";
-import type { IntentHandler } from "../core/turn.js";
+import type { IntentHandler } from "./turn.js";
 import { counselor } from "./counselor.js";
 import { answerFromKnowledge } from "./knowledge-answer.js";
 import { outOfScope } from "./out-of-scope.js";

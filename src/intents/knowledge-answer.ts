@@ -1,4 +1,4 @@
-import type { IntentHandler } from "../core/turn.js";
+import type { IntentHandler } from "./turn.js";
 import { answerFrom, rememberEntry } from "./answer.js";
 import { fallback } from "./out-of-scope.js";
 import { personalBlock } from "./personal/personalize.js";

@@ -1,4 +1,4 @@
-import type { IntentHandler, Turn, TurnResult } from "../core/turn.js";
+import type { IntentHandler, Turn, TurnResult } from "./turn.js";
 import type { QuickReply } from "../core/model.js";
 import { PAYLOAD } from "../nlu/understand.js";
 import { answerFrom } from "./answer.js";

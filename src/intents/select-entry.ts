@@ -1,5 +1,5 @@
 import type { Intent } from "../core/intents.js";
-import type { Turn } from "../core/turn.js";
+import type { Turn } from "./turn.js";
 import type { KnowledgeEntry } from "../knowledge/loader.js";
 import { singular } from "../nlu/normalize.js";
 

@@ -1,10 +1,11 @@
 import { watch, type FSWatcher } from "node:fs";
 import { formatProblem } from "../core/errors.js";
-import { prepareKnowledge, type KnowledgeSource, type LoadedKnowledge } from "../core/knowledge-source.js";
 import type { Logger } from "../logger.js";
 import { checkKnowledge, loadKnowledge, type KnowledgeBase } from "./loader.js";
 
-export interface ReloadingKnowledge extends KnowledgeSource {
+export interface ReloadingKnowledge<T> {
+  /** What `prepare` made of the version in force. */
+  current(): T;
   /** Checks the directory now; swaps in the new version only if it is valid. Returns whether it swapped. */
   reload(): boolean;
   close(): void;
@@ -14,15 +15,16 @@ export interface ReloadingKnowledge extends KnowledgeSource {
  * The knowledge base of a running bot: loaded at start (a broken file stops
  * start-up), then watched. A saved edit is picked up after `debounceMs`; an
  * invalid edit is logged with the same `file:line: message` lines as
- * `rotabot kb check`, and the last good version keeps serving.
+ * `rotabot kb check`, and the last good version keeps serving. `prepare`
+ * turns each valid version into what the reader serves (for the bot: the
+ * knowledge base with its trained classifier), so a reload swaps both at once.
  */
-export function watchKnowledge(dir: string, options: { logger: Logger; debounceMs?: number; today?: () => Date; train?: boolean }): ReloadingKnowledge {
+export function watchKnowledge<T>(dir: string, prepare: (kb: KnowledgeBase) => T, options: { logger: Logger; debounceMs?: number; today?: () => Date }): ReloadingKnowledge<T> {
   const { logger } = options;
   const today = options.today ?? (() => new Date());
   const first = loadKnowledge(dir, today());
   for (const w of first.warnings) logger.warn(formatProblem(w));
-  const prepare = (kb: KnowledgeBase) => prepareKnowledge(kb, { train: options.train });
-  let current: LoadedKnowledge = prepare(first.kb);
+  let current: T = prepare(first.kb);
   let timer: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
 

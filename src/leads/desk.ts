@@ -11,7 +11,7 @@
  */
 import type { Channel, Reply } from "../core/model.js";
 import type { OutboxItem } from "../core/ports.js";
-import type { CounselorRef, Lead, LeadOutcome } from "./model.js";
+import type { CounselorRef, Lead, LeadOutcome } from "../core/lead.js";
 
 /** What a counselor's action did. `changed: false`: it was already so (a double click). */
 export type DeskResult =

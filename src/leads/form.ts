@@ -3,13 +3,13 @@ import { FACTUAL_INTENTS } from "../core/intents.js";
 import type { QuickReply, Reply } from "../core/model.js";
 import type { LeadFields, OpenLead } from "../core/ports.js";
 import type { Profile } from "../core/state.js";
-import type { Turn } from "../core/turn.js";
+import type { Turn } from "../intents/turn.js";
 import type { LeadsConfig } from "../knowledge/leads-schema.js";
 import { fill } from "../knowledge/template.js";
 import { extractProfileFacts } from "../nlu/extract.js";
 import { isQuestion } from "../nlu/understand.js";
 import { parseContact, phoneInCountry } from "./contact.js";
-import type { ConsentDecision, LeadContact } from "./model.js";
+import type { ConsentDecision, LeadContact } from "../core/lead.js";
 import { answers } from "./phrases.js";
 
 /**

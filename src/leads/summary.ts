@@ -3,7 +3,7 @@ import type { StoredMessage } from "../core/ports.js";
 import type { Profile } from "../core/state.js";
 import { formatValue } from "../intents/profile.js";
 import type { Messages } from "../knowledge/schema.js";
-import type { LeadSummary, LeadTrigger } from "./model.js";
+import type { LeadSummary, LeadTrigger } from "../core/lead.js";
 import type { LeadScore } from "./score.js";
 
 /** Questions a card shows; a counselor reads it in ten seconds. */

@@ -8,7 +8,7 @@
  * from the lead row when the event is delivered, so a student who withdraws
  * consent or asks to be forgotten before delivery is never sent.
  */
-import type { Lead } from "./model.js";
+import type { Lead } from "../core/lead.js";
 
 export const LEAD_CHANGES = ["queued", "claimed", "released", "closed", "consent_withdrawn", "redacted"] as const;
 export type LeadChange = (typeof LEAD_CHANGES)[number];

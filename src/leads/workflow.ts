@@ -1,25 +1,27 @@
 import type { Intent } from "../core/intents.js";
-import type { LoadedKnowledge } from "../core/knowledge-source.js";
+import type { LoadedKnowledge } from "../nlu/knowledge-source.js";
 import type { Inbound, Reply } from "../core/model.js";
+import { appendReply } from "../core/replies.js";
 import type { LeadWrite, OpenLead, StoredMessage } from "../core/ports.js";
 import type { ConversationState, Profile } from "../core/state.js";
-import type { Turn, TurnResult } from "../core/turn.js";
+import type { Turn, TurnResult } from "../intents/turn.js";
 import type { LeadsConfig } from "../knowledge/leads-schema.js";
 import { PAYLOAD, understand } from "../nlu/understand.js";
 import { countryOfNumber } from "./contact.js";
 import { advanceForm, isLeadPayload, LEAD_PAYLOAD, startForm } from "./form.js";
-import type { LeadTrigger } from "./model.js";
+import type { LeadTrigger } from "../core/lead.js";
 import { answers, mentions } from "./phrases.js";
 import { scoreLead } from "./score.js";
 import { buildSummary } from "./summary.js";
 
 /**
- * Where the lead workflow meets a turn. bot.ts calls `takeOver` before it
- * routes a message (the form, a claimed conversation, a consent withdrawal,
- * the answer to a counselor offer) and `afterAnswer` after (start the form on
- * a request, offer a counselor on strong intent, repeated misses or a score
- * crossing its threshold, mirror a queued lead's turns into its thread).
- * Everything here is pure: the shell saves the returned lead write with the turn.
+ * Where the lead workflow meets a turn. The lead-take-over step
+ * (src/dialog/steps/) calls `takeOver` before a message is routed (the form,
+ * a claimed conversation, a consent withdrawal, the answer to a counselor
+ * offer); the lead-after-answer step calls `afterAnswer` after (start the
+ * form on a request, offer a counselor on strong intent, repeated misses or a
+ * score crossing its threshold, mirror a queued lead's turns into its thread).
+ * Everything here is pure: the turn saves the returned lead write with itself.
  */
 
 export interface LeadContext {
@@ -40,11 +42,19 @@ export interface LeadTurn {
   profile: Profile;
   lead?: LeadWrite;
   withdrawConsent?: { version: string };
-  /** The form is complete: call `queueLead` with the conversation's history before saving. */
-  queued?: boolean;
-  /** Not an answer to the form: the bot answers the message as usual, then `afterAnswer` adds `replies` and saves `lead`. */
-  route?: boolean;
 }
+
+/** What `takeOver` decided about a message. */
+export type TakeOver =
+  /** The workflow answers the message itself. */
+  | { kind: "answered"; turn: LeadTurn }
+  /** The form is complete: `queueLead` adds the summary from the conversation's history, then the turn is saved. */
+  | { kind: "form-complete"; turn: LeadTurn }
+  /**
+   * Not an answer to the form: the bot answers the message as usual, then asks
+   * the form's question again (`reask`; none when the form was dropped) and saves `lead`.
+   */
+  | { kind: "aside"; reask?: Reply; lead: LeadWrite };
 
 /** Messages of the conversation read into a lead's summary. */
 export const SUMMARY_HISTORY = 40;
@@ -57,7 +67,7 @@ function studentLine(ctx: LeadContext): NonNullable<LeadWrite["thread"]> {
 }
 
 /** The lead workflow's own turns, before any routing; null lets the bot answer. */
-export function takeOver(ctx: LeadContext): LeadTurn | null {
+export function takeOver(ctx: LeadContext): TakeOver | null {
   const config = ctx.loaded.kb.leads;
   const { lead, state } = ctx;
   // Erasing everything is always the bot's (and always possible).
@@ -67,12 +77,12 @@ export function takeOver(ctx: LeadContext): LeadTurn | null {
   if (config && mentions(ctx.text, config.words.withdraw)) {
     const thread = lead && lead.status !== "collecting" ? studentLine(ctx) : [];
     const close = lead?.status === "collecting" ? { status: "closed" as const, outcome: "stopped" as const, closedAt: ctx.now, step: null, contact: null } : undefined;
-    return {
+    return answered({
       ...base,
       replies: [{ text: config.messages.consent_withdrawn }],
       withdrawConsent: { version: config.consent.version },
       ...(lead && (close || thread.length > 0) ? { lead: { id: lead.id, ...(close ? { set: close, whileStatus: "collecting" as const } : {}), thread } } : {}),
-    };
+    });
   }
   if (lead?.status === "claimed") {
     // A counselor holds the conversation: the bot stays silent and relays. What it cannot
@@ -80,9 +90,9 @@ export function takeOver(ctx: LeadContext): LeadTurn | null {
     if (ctx.inbound.contentType === "unsupported") {
       const { messages } = ctx.loaded.kb;
       const note = { key: threadKey("in", ctx.inbound.id), from: "system" as const, text: messages.lead_unreadable_note };
-      return { ...base, state, replies: [{ text: messages.lead_unreadable }], lead: { id: lead.id, thread: [note] } };
+      return answered({ ...base, state, replies: [{ text: messages.lead_unreadable }], lead: { id: lead.id, thread: [note] } });
     }
-    return { ...base, state, replies: [], lead: { id: lead.id, thread: studentLine(ctx) } };
+    return answered({ ...base, state, replies: [], lead: { id: lead.id, thread: studentLine(ctx) } });
   }
   if (ctx.inbound.contentType === "unsupported") return null;
   if (!config) return null;
@@ -93,25 +103,27 @@ export function takeOver(ctx: LeadContext): LeadTurn | null {
     const turn: Turn = { inbound: ctx.inbound, text: ctx.text, truncated: false, understanding, state, profile: ctx.profile, kb, now: ctx.now };
     const defaultCountry = ctx.inbound.channel === "whatsapp" ? countryOfNumber(ctx.inbound.sender) : undefined;
     const r = advanceForm(turn, lead, config, { defaultCountry });
-    if (r.aside) return { ...base, replies: r.replies, lead: { id: lead.id, whileStatus: "collecting", set: r.set }, route: true };
-    return {
+    if (r.aside) return { kind: "aside", reask: r.replies[0], lead: { id: lead.id, whileStatus: "collecting", set: r.set } };
+    const formTurn: LeadTurn = {
       ...base,
       replies: r.replies,
       profile: r.profile ? { ...ctx.profile, ...r.profile } : ctx.profile,
       lead: { id: lead.id, whileStatus: "collecting", set: r.set, ...(r.consent ? { consent: r.consent } : {}) },
-      queued: r.queued,
     };
+    return r.queued ? { kind: "form-complete", turn: formTurn } : answered(formTurn);
   }
   if (!lead) {
     const offered = state.leadOffer;
     const payload = ctx.inbound.payload;
     const yes = payload === LEAD_PAYLOAD.yes || (offered !== undefined && (payload === PAYLOAD.counselor || (payload === undefined && answers(ctx.text, config.words.yes, { exact: true }))));
     const no = payload === LEAD_PAYLOAD.no || (offered !== undefined && payload === undefined && answers(ctx.text, config.words.no));
-    if (yes) return { ...base, ...begin(ctx, config, offered ?? "asked", ctx.profile, state.topics) };
-    if (no) return { ...base, replies: [{ text: config.messages.offer_declined }] };
+    if (yes) return answered({ ...base, ...begin(ctx, config, offered ?? "asked", ctx.profile, state.topics) });
+    if (no) return answered({ ...base, replies: [{ text: config.messages.offer_declined }] });
   }
   return null;
 }
+
+const answered = (turn: LeadTurn): TakeOver => ({ kind: "answered", turn });
 
 /** A new lead at the consent step, with its score so far. */
 function begin(ctx: LeadContext, config: LeadsConfig, trigger: LeadTrigger, profile: Profile, topics: readonly string[]): { replies: Reply[]; lead: LeadWrite } {
@@ -133,17 +145,12 @@ export interface AfterAnswer {
  * its threshold offer a counselor (a yes starts the form); a queued lead
  * gets the student's message and the bot's answer in its thread.
  */
-export function afterAnswer(ctx: LeadContext, outcome: { result: TurnResult; state: ConversationState; profile: Profile }, aside?: LeadTurn): AfterAnswer {
+export function afterAnswer(ctx: LeadContext, outcome: { result: TurnResult; state: ConversationState; profile: Profile }): AfterAnswer {
   const config = ctx.loaded.kb.leads;
   const state: ConversationState = { ...outcome.state, leadOffer: undefined };
   const { result } = outcome;
   if (!config || result.forget) return { result, state };
   const { lead } = ctx;
-  if (aside?.route) {
-    // The form set aside for this message: the answer, then the step's question again (or nothing, when the form was dropped).
-    const reask = aside.replies[0];
-    return { result: reask ? { ...result, replies: appendReply(result.replies, reask) } : result, state, lead: aside.lead };
-  }
 
   if (lead?.status === "queued") {
     const replies = result.handoff ? [{ text: config.messages.already_open }] : result.replies;
@@ -197,11 +204,4 @@ export function queueLead(turn: LeadTurn, ctx: LeadContext, history: readonly St
   const score = scoreLead(turn.profile, turn.state.topics, ctx.now, ctx.loaded.kb, config);
   const summary = buildSummary(turn.profile, history, ctx.lead.trigger, score, ctx.loaded.kb.messages);
   return { ...turn, lead: { ...turn.lead, set: { ...turn.lead.set, summary, score: score.score, scoreReasons: score.reasons }, card: true } };
-}
-
-/** Adds a reply to the last one (so that its quick replies sit under it). */
-function appendReply(replies: Reply[], extra: Reply): Reply[] {
-  const last = replies.at(-1);
-  if (!last) return [extra];
-  return [...replies.slice(0, -1), { ...last, text: `${last.text}\n\n${extra.text}`, quickReplies: extra.quickReplies ?? last.quickReplies }];
 }

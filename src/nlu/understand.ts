@@ -1,5 +1,5 @@
 import type { ConversationState } from "../core/state.js";
-import { COMMANDS, type Command, type Understanding } from "../core/turn.js";
+import { COMMANDS, type Command, type Understanding } from "./understanding.js";
 import type { KnowledgeBase } from "../knowledge/loader.js";
 import { FACTUAL_INTENTS } from "../core/intents.js";
 import type { Nlu } from "./classifier.js";

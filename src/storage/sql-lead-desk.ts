@@ -1,6 +1,6 @@
 import type { Reply } from "../core/model.js";
 import type { DeskResult, LeadDesk, ThreadMessage, ThreadOutcome } from "../leads/desk.js";
-import type { CounselorRef, Lead } from "../leads/model.js";
+import type { CounselorRef, Lead } from "../core/lead.js";
 import type { SqlDriver, SqlExecutor } from "./driver.js";
 import { enqueueLeadEvent } from "./sql-lead-events.js";
 import { enqueueCard, enqueueLeadRow, leadFromRow, type LeadRow } from "./sql-leads.js";

@@ -1,4 +1,4 @@
-import { leadStream, type Lead } from "../leads/model.js";
+import { leadStream, type Lead } from "../core/lead.js";
 import { leadEventFacts, leadEventKey, type LeadChange } from "../leads/webhook-event.js";
 import type { SqlExecutor } from "./driver.js";
 import { leadFromRow, type LeadRow } from "./sql-leads.js";

@@ -1,4 +1,4 @@
-import type { Lead, LeadStatus } from "../leads/model.js";
+import type { Lead, LeadStatus } from "../core/lead.js";
 import type { SqlExecutor } from "./driver.js";
 import { leadFromRow, type LeadRow } from "./sql-leads.js";
 

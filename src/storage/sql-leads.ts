@@ -1,7 +1,7 @@
 import type { Channel } from "../core/model.js";
 import type { LeadFields, LeadWrite, OpenLead, OutboxPayload, SavedTurn } from "../core/ports.js";
-import type { CounselorRef, Lead, LeadContact, LeadOutcome, LeadStatus, LeadSummary, LeadTrigger, ConsentDecision } from "../leads/model.js";
-import { leadStream } from "../leads/model.js";
+import type { CounselorRef, Lead, LeadContact, LeadOutcome, LeadStatus, LeadSummary, LeadTrigger, ConsentDecision } from "../core/lead.js";
+import { leadStream } from "../core/lead.js";
 import type { SqlExecutor } from "./driver.js";
 import { enqueueLeadEventOf } from "./sql-lead-events.js";
 import { enqueueOutbox } from "./sql-outbox.js";

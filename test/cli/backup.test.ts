@@ -76,7 +76,7 @@ describe("rotabot backup and restore (the embedded database)", () => {
     expect(version.code).toBe(0);
     const pg = await runCli(["backup", file], { env: { DATABASE_URL: "postgres://rotabot@127.0.0.1:5432/rotabot" } });
     expect(pg.stderr).toMatch(/back up PostgreSQL with pg_dump/);
-  });
+  }, 120_000);
 });
 
 const pgTools = spawnSync("pg_dump", ["--version"]).status === 0 && spawnSync("pg_restore", ["--version"]).status === 0;

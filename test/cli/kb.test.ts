@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kbCheck, kbStats, listGaps, printGaps } from "../../src/cli/kb.js";
+import { kbCheck, kbStats, listGaps, printGaps } from "../../src/cli/kb/kb.js";
 import { createSqlStore } from "../../src/storage/sql-store.js";
 import { createTestBot, KNOWLEDGE_DIR, realKnowledge, type TestBot } from "../helpers/bot.js";
 import { runCli } from "../helpers/cli.js";

@@ -105,5 +105,5 @@ describe("rotabot leads", () => {
     expect(r.code).toBe(0);
     expect(readFileSync(out, "utf8").trim().split("\n").length).toBeGreaterThan(3);
     rmSync(out);
-  });
+  }, 90_000);
 });

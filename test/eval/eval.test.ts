@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runEval } from "../../src/cli/eval.js";
+import { runEval } from "../../eval/eval.js";
 
 /**
  * The eval's floor in CI: the figures measured when this floor was set, less

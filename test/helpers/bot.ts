@@ -1,6 +1,6 @@
 import { fixedClock } from "../../src/core/clock.js";
-import { createBot, type Bot, type BotOptions } from "../../src/core/bot.js";
-import { staticKnowledge } from "../../src/core/knowledge-source.js";
+import { createBot, type Bot, type BotOptions } from "../../src/dialog/bot.js";
+import { staticKnowledge } from "../../src/nlu/knowledge-source.js";
 import { loadKnowledge, type KnowledgeBase } from "../../src/knowledge/loader.js";
 import { createSqlStore } from "../../src/storage/sql-store.js";
 import { createPgliteTestDatabase, type TestDatabase } from "./databases.js";

@@ -1,7 +1,7 @@
 import type { OutboxPayload } from "../../src/core/ports.js";
 import type { SqlExecutor } from "../../src/storage/driver.js";
 import { enqueueLeadRow } from "../../src/storage/sql-leads.js";
-import type { LeadSummary, LeadTrigger } from "../../src/leads/model.js";
+import type { LeadSummary, LeadTrigger } from "../../src/core/lead.js";
 
 /**
  * Leads written the way the turn side writes them when a lead becomes

@@ -1,6 +1,6 @@
-import { createBot } from "../../src/core/bot.js";
+import { createBot } from "../../src/dialog/bot.js";
 import { fixedClock } from "../../src/core/clock.js";
-import { staticKnowledge } from "../../src/core/knowledge-source.js";
+import { staticKnowledge } from "../../src/nlu/knowledge-source.js";
 import type { Inbound } from "../../src/core/model.js";
 import { LEAD_PAYLOAD } from "../../src/leads/form.js";
 import type { SqlDriver } from "../../src/storage/driver.js";

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { Bot, HandleResult } from "../../src/core/bot.js";
+import type { Bot, HandleResult } from "../../src/dialog/bot.js";
 import type { Intent } from "../../src/core/intents.js";
 import type { Channel } from "../../src/core/model.js";
 

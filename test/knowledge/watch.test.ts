@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createBot } from "../../src/core/bot.js";
+import { createBot } from "../../src/dialog/bot.js";
 import { watchKnowledge, type ReloadingKnowledge } from "../../src/knowledge/watch.js";
+import { prepareKnowledge, type LoadedKnowledge } from "../../src/nlu/knowledge-source.js";
 import { createLogger } from "../../src/logger.js";
 import { createSqlStore } from "../../src/storage/sql-store.js";
 import { createPgliteTestDatabase } from "../helpers/databases.js";
@@ -23,7 +24,7 @@ function setup() {
   const kb = copyKnowledge();
   const logs: string[] = [];
   const logger = createLogger("info", { write: (line: string) => logs.push(line) });
-  const watched: ReloadingKnowledge = watchKnowledge(kb.dir, { logger, debounceMs: 100 });
+  const watched: ReloadingKnowledge<LoadedKnowledge> = watchKnowledge(kb.dir, (k) => prepareKnowledge(k), { logger, debounceMs: 100 });
   cleanups.push(() => watched.close(), kb.remove);
   const body = (id: string) => watched.current().kb.byId.get(id)?.body;
   return { kb, logs, watched, body };

@@ -1,8 +1,8 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBot, type Bot } from "../../src/core/bot.js";
+import { createBot, type Bot } from "../../src/dialog/bot.js";
 import { fixedClock } from "../../src/core/clock.js";
-import { staticKnowledge } from "../../src/core/knowledge-source.js";
+import { staticKnowledge } from "../../src/nlu/knowledge-source.js";
 import type { Inbound } from "../../src/core/model.js";
 import { LEAD_PAYLOAD } from "../../src/leads/form.js";
 import { createLogger } from "../../src/logger.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { looksEnglish } from "../../src/core/language-assist.js";
+import { looksEnglish } from "../../src/dialog/language-assist.js";
 import type { Classification, ClassifyInput, LanguageLayer, PhraseInput } from "../../src/core/language-model.js";
 import { createTokenBudget } from "../../src/llm/budget.js";
 import { createPromptCache, promptKey } from "../../src/llm/cache.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadEvalSet, runEval } from "../../src/cli/eval.js";
+import { loadEvalSet, runEval } from "../../eval/eval.js";
 
 /**
  * `npm run eval -- --llm` in CI, on a slice of the eval set and with a fake

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reportData } from "../../src/storage/sql-report.js";
 import { FACTUAL_INTENTS } from "../../src/core/intents.js";
-import { buildReport, dueEntries } from "../../src/report/write-report.js";
+import { buildReport, dueEntries } from "../../src/cli/report/write-report.js";
 import { createPgliteDriver } from "../../src/storage/pglite-driver.js";
 import { browserMissing, launchBrowser } from "../helpers/browser.js";
 import { runCli } from "../helpers/cli.js";
@@ -108,7 +108,7 @@ describe("rotabot report", () => {
     expect(written).toMatch(/^<!doctype html>/);
     expect(written.match(/<svg /g)?.length).toBeGreaterThanOrEqual(8);
     rmSync(out);
-  });
+  }, 90_000);
 
   it.skipIf(browserMissing !== undefined)(`opens in headless Chromium with the network cut, and a screenshot is written to test-output/report.png${browserMissing ? ` (skipped: ${browserMissing})` : ""}`, async () => {
     const browser = await launchBrowser();

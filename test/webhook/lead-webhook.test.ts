@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLeadWebhookRelay, type LeadWebhookRelay } from "../../src/channels/webhook/lead-webhook-relay.js";
 import { signLeadEvent, verifyLeadEvent } from "../../src/channels/webhook/signature.js";
-import { createBot, type Bot } from "../../src/core/bot.js";
+import { createBot, type Bot } from "../../src/dialog/bot.js";
 import { fixedClock, systemClock } from "../../src/core/clock.js";
-import { staticKnowledge } from "../../src/core/knowledge-source.js";
+import { staticKnowledge } from "../../src/nlu/knowledge-source.js";
 import type { Inbound } from "../../src/core/model.js";
 import type { LeadDesk, SlackOutbox } from "../../src/leads/desk.js";
 import { LEAD_PAYLOAD } from "../../src/leads/form.js";

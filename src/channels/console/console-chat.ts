@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
-import type { Bot } from "../../core/bot.js";
+import type { Bot } from "../../dialog/bot.js";
 import type { QuickReply } from "../../core/model.js";
 import type { Messages } from "../../knowledge/schema.js";
 import { renderForTerminal } from "./render.js";

@@ -1,5 +1,5 @@
 import type { OutboxPayload } from "../../core/ports.js";
-import type { Lead, LeadOutcome } from "../../leads/model.js";
+import type { Lead, LeadOutcome } from "../../core/lead.js";
 
 /**
  * The lead card in the leads channel (Block Kit), a pure function of the lead

@@ -1,9 +1,9 @@
 import { systemClock, type Clock } from "../../core/clock.js";
 import { ChannelApiError } from "../../core/errors.js";
-import { backoffMs } from "../../core/inbox-worker.js";
+import { backoffMs } from "../../inbox/inbox-worker.js";
 import type { OutboxItem } from "../../core/ports.js";
 import type { LeadDesk, SlackOutbox } from "../../leads/desk.js";
-import type { Lead } from "../../leads/model.js";
+import type { Lead } from "../../core/lead.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import type { SlackApi } from "./api.js";
 import { renderLeadCard, renderThreadMessage } from "./card.js";

@@ -3,7 +3,7 @@ import { App, HTTPReceiver, LogLevel, type BlockAction, type ButtonAction, type 
 import { systemClock, type Clock } from "../../core/clock.js";
 import type { Channel } from "../../core/model.js";
 import type { DeskResult, LeadDesk } from "../../leads/desk.js";
-import type { CounselorRef } from "../../leads/model.js";
+import type { CounselorRef } from "../../core/lead.js";
 import type { Messages } from "../../knowledge/schema.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import { createSlackApi, type SlackApi } from "./api.js";

@@ -5,7 +5,7 @@ import { apiThrottler } from "@grammyjs/transformer-throttler";
 import { Api, Bot, GrammyError, HttpError } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
 import { ChannelApiError } from "../../core/errors.js";
-import type { Intake } from "../../core/intake.js";
+import type { Intake } from "../../inbox/intake.js";
 import type { Reply } from "../../core/model.js";
 import type { ChannelSender } from "../../core/ports.js";
 import { bodyId, header, parseJson, readBodyOrRefuse, sameSecret } from "../../http/request.js";

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from "../../core/clock.js";
 import { ChannelApiError } from "../../core/errors.js";
-import { backoffMs } from "../../core/inbox-worker.js";
+import { backoffMs } from "../../inbox/inbox-worker.js";
 import type { OutboxItem } from "../../core/ports.js";
 import type { LeadDesk, SlackOutbox } from "../../leads/desk.js";
 import { leadWebhookBody } from "../../leads/webhook-event.js";

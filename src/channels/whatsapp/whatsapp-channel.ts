@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Intake } from "../../core/intake.js";
+import type { Intake } from "../../inbox/intake.js";
 import type { ChannelSender } from "../../core/ports.js";
 import { bodyId, header, parseJson, readBodyOrRefuse, sameSecret } from "../../http/request.js";
 import { silentLogger, type Logger } from "../../logger.js";

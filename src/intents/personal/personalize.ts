@@ -1,5 +1,5 @@
 import { needsVisa } from "../../core/state.js";
-import type { Turn } from "../../core/turn.js";
+import type { Turn } from "../turn.js";
 import type { KnowledgeEntry } from "../../knowledge/loader.js";
 import type { Route } from "../../knowledge/schema.js";
 import { estimateCost, formatCostEstimate, typicalWeeks } from "./cost-estimate.js";

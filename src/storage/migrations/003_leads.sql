@@ -23,7 +23,7 @@ CREATE TABLE leads (
   contact_kind     text        CHECK (contact_kind IN ('email', 'phone')),
   contact          text,
   best_time        text,
-  -- What a counselor reads in ten seconds (LeadSummary in src/leads/model.ts).
+  -- What a counselor reads in ten seconds (LeadSummary in src/core/lead.ts).
   summary          jsonb,
   claimed_by       text,
   claimed_by_name  text,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ACTION_CLAIM, ACTION_CLOSE, ACTION_RELEASE, escapeMrkdwn, renderLeadCard, renderThreadMessage } from "../../../src/channels/slack/card.js";
-import type { Lead } from "../../../src/leads/model.js";
+import type { Lead } from "../../../src/core/lead.js";
 import { sampleSummary } from "../../helpers/leads.js";
 
 const NOW = new Date("2026-11-22T10:20:00Z");

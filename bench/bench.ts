@@ -1,0 +1,200 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createBot } from "../src/dialog/bot.js";
+import { staticKnowledge } from "../src/nlu/knowledge-source.js";
+import { loadConfig, PACKAGE_ROOT } from "../src/config.js";
+import { loadKnowledge } from "../src/knowledge/loader.js";
+import { silentLogger } from "../src/logger.js";
+import { openStorage, type StorageTarget } from "../src/storage/open-storage.js";
+import { createPgDriver } from "../src/storage/pg-driver.js";
+import { benchCommand } from "./command.js";
+import { BENCH_MESSAGES } from "./workload.js";
+
+const BIN = join(PACKAGE_ROOT, "src", "bin.js");
+
+
+/** Turns run before timing starts, on their own conversations: JIT and WebAssembly tier-up. */
+const WARMUP_TURNS = 200;
+
+export interface BenchFigures {
+  store: string;
+  turns: number;
+  firstTurnMs: number;
+  turnsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  peakRssMb: number;
+}
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run replays the same workload. */
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The fixed workload: `turns` messages spread round-robin over `conversations`. */
+export function workload(turns: number, conversations: number): { conversation: string; text: string }[] {
+  const rand = prng(20261122);
+  return Array.from({ length: turns }, (_, i) => ({
+    conversation: `bench-${i % conversations}`,
+    text: BENCH_MESSAGES[Math.floor(rand() * BENCH_MESSAGES.length)] as string,
+  }));
+}
+
+/** Runs the workload through bot.handle on one store, in this process. */
+export async function measureTurns(target: StorageTarget, turns: number, conversations: number, label: string): Promise<BenchFigures> {
+  const config = loadConfig();
+  const { kb } = loadKnowledge(config.knowledgeDir);
+  const storage = await openStorage(target);
+  const bot = createBot({ store: storage.store, knowledge: staticKnowledge(kb), logger: silentLogger });
+  const latencies: number[] = [];
+  const work = workload(turns, conversations);
+  let firstTurnMs = 0;
+  let started = 0;
+  // Sampled, not getrusage's maxRSS: on Linux that survives exec and would report the parent's peak.
+  let peakRss = process.memoryUsage().rss;
+  const sample = () => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  };
+  try {
+    for (const [i, w] of workload(WARMUP_TURNS, 20).entries()) {
+      const t0 = performance.now();
+      await bot.handle({ id: `warmup-${i}`, channel: "test", conversation: `warmup-${w.conversation}`, sender: w.conversation, text: w.text, receivedAt: new Date() });
+      if (i === 0) firstTurnMs = performance.now() - t0;
+    }
+    started = performance.now();
+    for (const [i, w] of work.entries()) {
+      const t0 = performance.now();
+      await bot.handle({ id: `bench-${i}`, channel: "test", conversation: w.conversation, sender: w.conversation, text: w.text, receivedAt: new Date() });
+      latencies.push(performance.now() - t0);
+      if (i % 20 === 0) sample();
+    }
+    sample();
+  } finally {
+    await storage.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  return {
+    store: label,
+    turns,
+    firstTurnMs,
+    turnsPerSecond: turns / seconds,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    peakRssMb: peakRss / 1024 / 1024,
+  };
+}
+
+/** The measured process of `npm run bench -- worker`: one store's figures as JSON on stdout. */
+export async function runTurnsWorker(store: "pglite" | "postgres", opts: { turns: number; conversations: number; dataDir?: string }): Promise<void> {
+  const db = loadConfig().database;
+  const target: StorageTarget = store === "postgres" && db.kind === "postgres" ? db : { kind: "pglite", dataDir: opts.dataDir };
+  const figures = await measureTurns(target, opts.turns, opts.conversations, store);
+  process.stdout.write(JSON.stringify(figures));
+}
+
+/** Runs `npm run bench -- worker …` in a fresh process so its memory figure is its own. */
+function runWorker(args: string[], env: NodeJS.ProcessEnv): Promise<BenchFigures> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, benchCommand("worker", ...args), { env, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as BenchFigures) : reject(new Error(`bench worker exited with ${code}`))));
+  });
+}
+
+/** Seconds from spawning `rotabot chat` until its first reply is printed. */
+function timeToFirstReply(dataDir: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [BIN, "chat"], {
+      env: { ...process.env, ROTABOT_DATA_DIR: dataDir, DATABASE_URL: "" },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    let out = "";
+    let elapsed = 0;
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (!elapsed && out.includes("rotabot ›")) {
+        elapsed = (performance.now() - t0) / 1000;
+        child.stdin.end();
+      }
+    });
+    child.stdin.write("hello\n");
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 && elapsed ? resolve(elapsed) : reject(new Error(`chat exited with ${code}`))));
+  });
+}
+
+export async function runBench(opts: {
+  turns: number;
+  conversations: number;
+  webhooks?: boolean;
+  webhookSeconds?: number;
+  telegramSeconds?: number;
+  webhookRate?: number;
+  /** Only the Slack figures (`--slack`); `slack: false` skips them. */
+  slackOnly?: boolean;
+  slack?: boolean;
+  slackLeads?: number;
+}): Promise<void> {
+  const slackBench = async () => {
+    const { runSlackBench } = await import("./slack.js");
+    await runSlackBench({ leads: opts.slackLeads ?? 30, outageLeads: 200 }, console.log);
+  };
+  if (opts.slackOnly) return slackBench();
+  const config = loadConfig();
+  const print = (f: BenchFigures) =>
+    console.log(
+      `${f.store.padEnd(18)} ${f.turns} turns  ${f.turnsPerSecond.toFixed(0).padStart(5)} turns/s  p50 ${f.p50Ms.toFixed(2)} ms  p99 ${f.p99Ms.toFixed(2)} ms  ` +
+        `peak RSS ${f.peakRssMb.toFixed(0)} MB  (first turn of the process ${f.firstTurnMs.toFixed(1)} ms)`,
+    );
+  const tmp = mkdtempSync(join(tmpdir(), "rotabot-bench-"));
+  try {
+    console.log(
+      `rotabot bench: ${opts.turns} turns over ${opts.conversations} conversations through bot.handle, after ${WARMUP_TURNS} untimed warm-up turns; node ${process.version}`,
+    );
+    // Create the on-disk database first, so the measured process reopens it as a deployment does.
+    const dataDir = join(tmp, "pglite");
+    await (await openStorage({ kind: "pglite", dataDir })).close();
+    print(await runWorker(["--store", "pglite", "--data-dir", dataDir, "--turns", String(opts.turns), "--conversations", String(opts.conversations)], { ...process.env, DATABASE_URL: "" }).then((f) => ({ ...f, store: "pglite (on disk)" })));
+
+    if (config.database.kind === "postgres") {
+      const dbName = `rotabot_bench_${process.pid}`;
+      const admin = createPgDriver({ connectionString: config.database.url, max: 1 });
+      await admin.exec(`CREATE DATABASE ${dbName}`);
+      try {
+        const url = new URL(config.database.url);
+        url.pathname = `/${dbName}`;
+        const env = { ...process.env, DATABASE_URL: url.toString() };
+        print(await runWorker(["--store", "postgres", "--turns", String(opts.turns), "--conversations", String(opts.conversations)], env).then((f) => ({ ...f, store: "postgresql" })));
+      } finally {
+        await admin.exec(`DROP DATABASE IF EXISTS ${dbName}`);
+        await admin.close();
+      }
+    } else {
+      console.log("postgresql             skipped (set DATABASE_URL to include it)");
+    }
+
+    const chatDir = join(tmp, "chat");
+    const cold = await timeToFirstReply(chatDir);
+    const warm = await timeToFirstReply(chatDir);
+    console.log(`console chat start     cold ${cold.toFixed(2)} s (new data directory)  warm ${warm.toFixed(2)} s (time to first reply)`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  if (opts.webhooks !== false) {
+    const { runWebhookBench } = await import("./webhooks.js");
+    await runWebhookBench({ seconds: opts.webhookSeconds ?? 20, telegramSeconds: opts.telegramSeconds ?? 3, rate: opts.webhookRate ?? 200, chats: 500 }, console.log);
+  }
+  if (opts.slack !== false) await slackBench();
+}

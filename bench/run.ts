@@ -1,0 +1,70 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+
+/**
+ * `npm run bench`: speed and memory figures of the turn, the start-up, the
+ * webhooks and the Slack desk (see README, Benchmark). The subcommands other
+ * than the default are the child processes the bench starts for itself.
+ */
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of 1 or more");
+  return n;
+}
+
+const program = new Command().name("npm run bench --").showHelpAfterError();
+
+program
+  .command("all", { isDefault: true })
+  .description("replay a fixed synthetic workload through bot.handle, then load the webhooks over loopback; print speed and memory figures")
+  .option("--turns <n>", "number of turns", positiveInt, 2000)
+  .option("--conversations <n>", "number of conversations", positiveInt, 200)
+  .option("--webhook-seconds <n>", "seconds of WhatsApp webhook load", positiveInt, 20)
+  .option("--telegram-seconds <n>", "seconds of Telegram webhook load (replies leave at Telegram's 30/s)", positiveInt, 3)
+  .option("--webhook-rate <n>", "webhook requests per second, evenly spaced", positiveInt, 200)
+  .option("--no-webhooks", "skip the webhook load test")
+  .option("--only-webhooks", "run only the webhook load test")
+  .option("--slack", "only the Slack figures: lead-to-card latency, and the drain of 200 leads after a 30-minute outage (fake clock)")
+  .option("--no-slack", "skip the Slack figures")
+  .option("--slack-leads <n>", "leads timed for the lead-to-card latency (about 1.1 s each)", positiveInt, 30)
+  .action(async (opts: { turns: number; conversations: number; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookRate: number; onlyWebhooks?: boolean; slack?: boolean; slackLeads: number }) => {
+    if (opts.onlyWebhooks) {
+      const { runWebhookBench } = await import("./webhooks.js");
+      await runWebhookBench({ seconds: opts.webhookSeconds, telegramSeconds: opts.telegramSeconds, rate: opts.webhookRate, chats: 500 }, console.log);
+      return;
+    }
+    const { runBench } = await import("./bench.js");
+    // Commander sets `slack` true for --slack and false for --no-slack; unset runs everything.
+    const slackOnly = process.argv.includes("--slack");
+    await runBench({ ...opts, slackOnly, slack: opts.slack !== false });
+  });
+
+program
+  .command("worker")
+  .description("(started by the bench) measure one store in this process and print its figures as JSON")
+  .addOption(new Option("--store <store>").choices(["pglite", "postgres"]).makeOptionMandatory())
+  .option("--data-dir <dir>", "the PGlite directory")
+  .option("--turns <n>", "number of turns", positiveInt, 2000)
+  .option("--conversations <n>", "number of conversations", positiveInt, 200)
+  .action(async (opts: { store: "pglite" | "postgres"; dataDir?: string; turns: number; conversations: number }) => {
+    const { runTurnsWorker } = await import("./bench.js");
+    await runTurnsWorker(opts.store, opts);
+  });
+
+program
+  .command("fake-apis")
+  .description("(started by the bench) serve the fake platform APIs of the webhook load test until stdin closes")
+  .action(async () => {
+    const { runFakeApis } = await import("./webhooks.js");
+    await runFakeApis();
+  });
+
+program
+  .command("webhook-driver <json>")
+  .description("(started by the bench) generate one channel's webhook load in this process")
+  .action(async (json: string) => {
+    const { runWebhookDriver } = await import("./webhooks.js");
+    await runWebhookDriver(JSON.parse(json) as Parameters<typeof runWebhookDriver>[0]);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,95 @@
+import { isQuestion, splitQuestions } from "../nlu/understand.js";
+import type { Understanding } from "../nlu/understanding.js";
+
+/** One question of a message, with the sentences about the student that came just before it. */
+export interface PlannedQuestion {
+  text: string;
+  /** Statements since the previous question ("my visa got refused under 214b. what should I do?"): what the question is about when it does not say. */
+  lead: string[];
+  /** Statements after the last question ("…can I talk to an expert? my case is complicated"). */
+  after: string[];
+}
+
+export interface QuestionPlan {
+  questions: PlannedQuestion[];
+  /** Whether the message has sentences beside its questions (statements, a salutation), so that the whole text is not the question. */
+  framed: boolean;
+}
+
+type Kind = "question" | "statement" | "pleasantry";
+
+/**
+ * Splits a message into its questions. Statements about the student become the
+ * lead of the next question. A greeting that opens a story ("Hello, my father is
+ * a farmer… how much does it cost?") is a salutation, not something to answer;
+ * a greeting before a question ("hello! how much…") is answered as one.
+ * `understandPart` understands one sentence on its own, in the conversation as it was.
+ */
+export function planQuestions(text: string, understandPart: (part: string) => Understanding): QuestionPlan {
+  const parts = splitQuestions(text)
+    .flatMap((part) => splitSalutation(part, understandPart))
+    .flatMap((part) => splitConjoined(part, understandPart))
+    .map((part) => ({ part, kind: kindOf(part, understandPart) }));
+  const questions: PlannedQuestion[] = [];
+  let lead: string[] = [];
+  for (const [i, { part, kind }] of parts.entries()) {
+    if (kind === "statement") lead.push(part);
+    else if (kind === "question" || parts[i + 1]?.kind !== "statement") {
+      questions.push({ text: part, lead, after: [] });
+      lead = [];
+    }
+  }
+  const last = questions.at(-1);
+  if (last) last.after = lead;
+  return { questions, framed: parts.length > questions.length };
+}
+
+/** "Hello, I had an interview…" is a greeting and a sentence: the greeting's words say nothing about the rest. */
+function splitSalutation(part: string, understandPart: (part: string) => Understanding): string[] {
+  const m = /^([^,.!]{1,30})[,.!]\s*(\S.*)$/s.exec(part);
+  return m && kindOf(m[1] as string, understandPart) === "pleasantry" ? [m[1] as string, m[2] as string] : [part];
+}
+
+/**
+ * "pathways open date and eras submit date?": two questions joined by "and" (or a comma) with no question word
+ * between them. Split when each side names its own subject and asks something about it (words beside the subject),
+ * and each side is understood on its own, in a sentence that asks; "difference between obs and externship" stays whole, as its second side
+ * is only a subject.
+ */
+function splitConjoined(part: string, understandPart: (part: string) => Understanding): string[] {
+  // A story ("they said it is accredited and the letter is guaranteed") is told, not asked.
+  if (!isQuestion(part)) return [part];
+  for (const m of part.matchAll(/\s*(?:,\s*(?:and\s+)?|\s(?:and|&)\s+)/gi)) {
+    const left = part.slice(0, m.index).trim();
+    const right = part.slice((m.index ?? 0) + m[0].length).trim();
+    if (!left || !right) continue;
+    const [l, r] = [understandPart(left), understandPart(right)];
+    const asksAbout = (u: Understanding) =>
+      !u.fellBack &&
+      !u.command &&
+      u.analysis.topics.length > 0 &&
+      u.analysis.residual.some((w) => !QUESTION_WORDS.has(w)) &&
+      u.confidence >= CONJOINED_MIN_CONFIDENCE;
+    const ownSubjects = !l.analysis.topics.some((t) => r.analysis.topics.includes(t));
+    if (asksAbout(l) && asksAbout(r) && ownSubjects) return [left, right];
+  }
+  return [part];
+}
+
+/** Words that ask without saying what about: "what vaccinations and background checks…" is one question. */
+const QUESTION_WORDS = new Set(["what", "which", "how", "when", "where", "who", "why", "whats", "any", "all", "can", "could"]);
+/** How sure the understanding of each side of a conjoined question must be. */
+const CONJOINED_MIN_CONFIDENCE = 0.5;
+
+function kindOf(part: string, understandPart: (part: string) => Understanding): Kind {
+  const u = understandPart(part);
+  // A sentence that neither asks nor names a subject ("too many options") is context for the question after it.
+  if (!isQuestion(part) && (isStatement(part, u) || u.analysis.topics.length === 0)) return "statement";
+  // Nothing but a subject of small talk ("Namaste", "thanks a lot"): no question of its own.
+  return u.intent === "smalltalk" && !u.command && u.analysis.topics.length > 0 && u.analysis.residual.length === 0 ? "pleasantry" : "question";
+}
+
+/** A sentence about the student rather than a request: "I'm on an H-4 visa", "graduated 2023, target IM". */
+function isStatement(part: string, u: Understanding): boolean {
+  return Object.keys(u.facts).length > 0 || u.unsure !== undefined || /^\s*(i|i'm|im|i am|i have|i've|i was|my|we|our|myself)\b/i.test(part);
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { planQuestions } from "../../src/dialog/questions.js";
+import { parseState } from "../../src/core/state.js";
+import { createNlu } from "../../src/nlu/classifier.js";
+import { understand } from "../../src/nlu/understand.js";
+import { realKnowledge } from "../helpers/bot.js";
+
+const kb = realKnowledge();
+const nlu = createNlu(kb);
+const state = parseState({});
+const now = new Date("2026-11-22T10:00:00Z");
+const plan = (text: string) => planQuestions(text, (part) => understand(part, state, nlu, kb, now));
+const texts = (text: string) => plan(text).questions.map((q) => q.text.replace(/[?,.!]+$/, ""));
+
+describe("planning the questions of a message", () => {
+  it("reads a fragment that neither asks nor names a subject as context for the question after it", () => {
+    const { questions } = plan("honestly so many choices, can I talk to a human?");
+    expect(questions.map((q) => q.text)).toEqual(["can I talk to a human"]);
+    expect(questions[0]?.lead).toEqual(["honestly so many choices"]);
+  });
+
+  it("still answers a fragment that names a subject", () => {
+    expect(texts("visa fee, and how early should I apply?")).toEqual(["visa fee", "how early should I apply"]);
+  });
+
+  it("splits 'X and Y' with no question word when each side names its own subject and asks about it", () => {
+    expect(texts("toefl minimum score and vslo fee per application?")).toEqual([
+      "toefl minimum score",
+      "vslo fee per application",
+    ]);
+  });
+
+  it("does not split a story told with 'and', nor a comparison of two subjects", () => {
+    expect(plan("what is the difference between observership and externship?").questions).toHaveLength(1);
+    const story = plan("The agency said the hospital is ACGME accredited and the letter will be on letterhead. Should I trust them?");
+    expect(story.questions.map((q) => q.text)).not.toContain("the letter will be on letterhead");
+  });
+});
+
+describe("a list of subjects after one question word", () => {
+  it("stays one question", () => {
+    expect(plan("which vaccines and drug tests do hospitals want before I start").questions).toHaveLength(1);
+  });
+});
