@@ -74,7 +74,9 @@ export function createLeadWebhookRelay(options: LeadWebhookRelayOptions): LeadWe
   async function deliver(item: OutboxItem): Promise<void> {
     const { payload } = item;
     if (payload.kind !== "lead_event") throw new ChannelApiError(`a ${payload.kind} row in the webhook outbox`, { permanent: true, reason: "not a webhook row" });
-    const body = JSON.stringify(leadWebhookBody(item.key, payload, await desk.get(payload.leadId)));
+    const event = leadWebhookBody(item.key, payload, await desk.get(payload.leadId));
+    // The signature covers exactly these bytes: the body is serialized once.
+    const body = JSON.stringify(event);
     const timestamp = Math.floor(clock.now().getTime() / 1000);
     let res: Response;
     try {
@@ -84,7 +86,7 @@ export function createLeadWebhookRelay(options: LeadWebhookRelayOptions): LeadWe
           "content-type": "application/json",
           "user-agent": "rotabot-lead-webhook/1",
           "idempotency-key": item.key,
-          "x-rotabot-event": JSON.parse(body).type as string,
+          "x-rotabot-event": event.type,
           "x-rotabot-timestamp": String(timestamp),
           "x-rotabot-signature": signLeadEvent(secret, timestamp, body),
         },
