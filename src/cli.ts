@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { runConsoleChat } from "./channels/console/console-chat.js";
 import { loadConfig } from "./config.js";
 import { RotabotError } from "./core/errors.js";
@@ -24,7 +24,8 @@ program
   .action(async () => {
     const config = loadConfig();
     const logger = createLogger(config.logLevel ?? "warn");
-    const app = await createApp(config, { logger, watchKnowledge: true });
+    const progress = (line: string) => process.stderr.write(`rotabot: ${line}\n`);
+    const app = await createApp(config, { logger, watchKnowledge: true, progress });
     const stop = onSignal(() => app.close());
     try {
       await runConsoleChat({
@@ -97,6 +98,71 @@ kb.command("gaps")
     await kbGaps(opts, console.log);
   });
 
+const leads = program
+  .command("leads")
+  .description("list the leads (newest first), filtered by status and creation date; `leads show <id>`, `leads export`")
+  .option("--status <status>", "collecting, queued, claimed or closed")
+  .option("--since <date>", "created on or after this day (YYYY-MM-DD, UTC)")
+  .option("--until <date>", "created on or before this day (YYYY-MM-DD, UTC)")
+  .option("--days <n>", "created in the last n days", positiveInt)
+  .option("--limit <n>", "show at most this many", positiveInt, 50)
+  .action(async (opts: import("./cli/leads.js").LeadQueryOptions) => {
+    const { leadsList } = await import("./cli/leads.js");
+    await leadsList(opts, console.log);
+  });
+
+leads
+  .command("show <id>")
+  .description("one lead: its facts, contact details (with consent), the counselor summary and the consent record")
+  .action(async (id: string) => {
+    const { leadsShow } = await import("./cli/leads.js");
+    if (!(await leadsShow(positiveInt(id), console.log))) process.exitCode = 1;
+  });
+
+leads
+  .command("export")
+  .description("every matching lead as CSV or JSON lines: contact details only with consent, redacted leads stay redacted")
+  .addOption(new Option("--format <format>", "csv or jsonl").choices(["csv", "jsonl"]).default("csv"))
+  .option("--out <file>", "write to this file (mode 600) instead of stdout")
+  .option("--status <status>", "collecting, queued, claimed or closed")
+  .option("--since <date>", "created on or after this day (YYYY-MM-DD, UTC)")
+  .option("--until <date>", "created on or before this day (YYYY-MM-DD, UTC)")
+  .option("--days <n>", "created in the last n days", positiveInt)
+  .action(async (opts: import("./cli/leads.js").LeadQueryOptions & { format: "csv" | "jsonl"; out?: string }) => {
+    const { leadsExport } = await import("./cli/leads.js");
+    const n = await leadsExport(opts, (text) => process.stdout.write(text));
+    if (opts.out) console.error(`${n} lead(s) written to ${opts.out}`);
+  });
+
+program
+  .command("report")
+  .description("write one self-contained HTML file with charts: conversations, intents, fallbacks, top entries, gaps, the lead funnel, time to claim, entries due for review")
+  .option("--days <n>", "look back this many days", positiveInt, 30)
+  .option("--out <file>", "where to write it", "report.html")
+  .action(async (opts: { days: number; out: string }) => {
+    const { writeReport } = await import("./cli/report/write-report.js");
+    const bytes = await writeReport(opts);
+    console.error(`report of the last ${opts.days} days written to ${opts.out} (${Math.round(bytes / 1024)} KB)`);
+  });
+
+program
+  .command("backup <file>")
+  .description("copy the embedded database (ROTABOT_DATA_DIR) to one gzip file; stop rotabot first (PostgreSQL: use pg_dump)")
+  .action(async (file: string) => {
+    const { backupDataDir } = await import("./cli/backup.js");
+    const bytes = await backupDataDir(file);
+    console.error(`embedded database written to ${file} (${Math.round(bytes / 1024)} KB)`);
+  });
+
+program
+  .command("restore <file>")
+  .description("replace the embedded database (ROTABOT_DATA_DIR) with a backup; stop rotabot first; the old data is kept aside")
+  .action(async (file: string) => {
+    const { restoreDataDir } = await import("./cli/backup.js");
+    const aside = await restoreDataDir(file);
+    console.error(`restored from ${file}${aside ? `; the previous data is in ${aside}` : ""}`);
+  });
+
 program
   .command("prompts")
   .description("prompt files of the optional LLM layer")
@@ -127,6 +193,9 @@ function onSignal(cleanup: () => Promise<void>): () => void {
     process.off("SIGTERM", handler);
   };
 }
+
+// `rotabot --version` (and -V): package.json's version.
+program.version(await import("./cli/version.js").then((m) => m.packageVersion()), "-V, --version", "print rotabot's version");
 
 try {
   await program.parseAsync(process.argv);

@@ -53,6 +53,9 @@ const envSchema = z.object({
   LEAD_CLAIM_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(15),
   OFFICE_HOURS: z.string().optional(),
   OFFICE_TIMEZONE: z.string().optional(),
+  // --- The outgoing lead webhook (a CRM) ---
+  LEAD_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "must be the http(s) URL that receives lead events, such as https://crm.example.org/hooks/rotabot" }).optional(),
+  LEAD_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters: the key the receiver checks each event's signature with").optional(),
 });
 
 /** The Graph API base, with the version rotabot is written against. */
@@ -72,6 +75,8 @@ export interface Config {
   /** The counselor desk; `appToken` set: Socket Mode instead of POST /slack/events. */
   slack?: { botToken: string; signingSecret: string; leadsChannel: string; apiUrl: string; appToken?: string };
   leads: { claimTimeoutMinutes: number; officeHours?: OfficeHours };
+  /** The outgoing lead webhook: on when LEAD_WEBHOOK_URL and LEAD_WEBHOOK_SECRET are set. */
+  leadWebhook?: { url: string; secret: string };
 }
 
 export interface LlmConfig {
@@ -162,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       else officeHours = parsed;
     }
   }
+  const hook = group("the lead webhook", ["LEAD_WEBHOOK_URL", "LEAD_WEBHOOK_SECRET"]);
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n${problems.join("\n")}`);
   return Object.freeze({
     database: e.DATABASE_URL
@@ -191,5 +197,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         : undefined,
     slack,
     leads: { claimTimeoutMinutes: e.LEAD_CLAIM_TIMEOUT_MINUTES, officeHours },
+    leadWebhook: hook && { url: hook.LEAD_WEBHOOK_URL, secret: hook.LEAD_WEBHOOK_SECRET },
   });
 }

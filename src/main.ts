@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { createBot, type Bot } from "./dialog/bot.js";
 import type { Clock } from "./core/clock.js";
 import { formatProblem } from "./core/errors.js";
@@ -25,6 +27,11 @@ export interface AppOptions {
   clock?: Clock;
   /** Pick up saved knowledge edits while running (chat, serve). */
   watchKnowledge?: boolean;
+  /**
+   * Short progress lines for a person waiting at a first start: creating an
+   * embedded database (PostgreSQL's initdb inside PGlite) takes seconds, once.
+   */
+  progress?: (line: string) => void;
 }
 
 /**
@@ -37,7 +44,12 @@ export interface AppOptions {
 export async function createApp(config: Readonly<Config>, options: AppOptions): Promise<App> {
   const { logger } = options;
   const llm = config.llm ? await createLlm(config.llm, logger) : undefined;
-  const opening = openStorage(options.storage ?? config.database);
+  const target = options.storage ?? config.database;
+  const started = Date.now();
+  const fresh = target.kind === "pglite" && target.dataDir !== undefined && !("loadDataDir" in target && target.loadDataDir) && !existsSync(join(target.dataDir, "pgdata"));
+  if (fresh) options.progress?.(`first start: creating the embedded database in ${target.dataDir} (a few seconds, only this once)...`);
+  const opening = openStorage(target);
+  if (fresh) opening.then(() => options.progress?.(`database ready in ${((Date.now() - started) / 1000).toFixed(1)} s`), () => {});
   // Whatever happens to the knowledge base, the opening must not be left unobserved.
   opening.catch(() => {});
   let knowledge: KnowledgeSource;

@@ -4,6 +4,7 @@ import { createWhatsAppChannel } from "./channels/whatsapp/whatsapp-channel.js";
 import { createDeskJobs, type DeskJobs } from "./channels/slack/desk-jobs.js";
 import { createSlackRelay, type SlackRelay } from "./channels/slack/relay.js";
 import { createSlackChannel, type SlackChannel } from "./channels/slack/slack-channel.js";
+import { createLeadWebhookRelay, type LeadWebhookRelay } from "./channels/webhook/lead-webhook-relay.js";
 import { systemClock, type Clock } from "./core/clock.js";
 import type { KnowledgeSource } from "./nlu/knowledge-source.js";
 import type { InboxWorker } from "./inbox/inbox-worker.js";
@@ -40,6 +41,8 @@ export interface ServeOptions {
   slackRelay?: { sleep?: (ms: number) => Promise<void>; paceMs?: number; pollMs?: number };
   /** Slack desk jobs' periods (tests). */
   slackJobs?: { reconcileEveryMs?: number; reannounceEveryMs?: number };
+  /** The lead webhook relay's waits (tests). */
+  leadWebhookRelay?: { sleep?: (ms: number) => Promise<void>; paceMs?: number; pollMs?: number; maxBackoffMs?: number };
 }
 
 export interface RunningServer {
@@ -51,6 +54,8 @@ export interface RunningServer {
   workerMode: "inline" | "thread";
   /** The counselor desk, when Slack is configured. */
   slack?: { channel: SlackChannel; relay: SlackRelay; jobs: DeskJobs };
+  /** The lead webhook relay, when LEAD_WEBHOOK_URL is set. */
+  leadWebhook?: LeadWebhookRelay;
   /** Graceful stop: no new requests, in-flight requests and turns finish, the database closes. */
   close(): Promise<void>;
 }
@@ -174,6 +179,18 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     });
     slack = { channel, relay, jobs };
   }
+  // Lead events reach a CRM with or without Slack: the relay polls the "webhook" outbox.
+  const leadWebhook = config.leadWebhook
+    ? createLeadWebhookRelay({
+        outbox: db.webhookOutbox,
+        desk: db.desk,
+        ...config.leadWebhook,
+        clock,
+        logger,
+        ...options.leadWebhookRelay,
+        observer: { delivery: (outcome) => metrics.observer.delivery?.("webhook", outcome === "dead" ? "undeliverable" : outcome) },
+      })
+    : undefined;
   if (channels.length === 0) logger.warn("no channel is configured: set TELEGRAM_BOT_TOKEN or the WHATSAPP_ settings (see .env.example)");
 
   const http = createHttpServer({
@@ -200,7 +217,9 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     await slack?.channel.start();
     slack?.relay.start();
     slack?.jobs.start();
+    leadWebhook?.start();
   } catch (err) {
+    await leadWebhook?.stop();
     await slack?.jobs.stop();
     await slack?.relay.stop();
     await http.close().catch(() => {});
@@ -208,7 +227,7 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     throw err;
   }
   const workerMode = threaded ? "thread" : "inline";
-  logger.info({ port, channels, workerMode, slack: slack ? (config.slack?.appToken ? "socket mode" : "/slack/events") : "off" }, "rotabot serve is listening");
+  logger.info({ port, channels, workerMode, slack: slack ? (config.slack?.appToken ? "socket mode" : "/slack/events") : "off", leadWebhook: leadWebhook ? "on" : "off" }, "rotabot serve is listening");
 
   let closing: Promise<void> | undefined;
   return {
@@ -217,6 +236,7 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     worker,
     workerMode,
     slack,
+    leadWebhook,
     close() {
       closing ??= (async () => {
         await telegram?.stop();
@@ -225,6 +245,7 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
         // The desk jobs and the relay finish the call in flight; leased rows go back to the outbox.
         await slack?.jobs.stop();
         await slack?.relay.stop();
+        await leadWebhook?.stop();
         await closeWorker();
         logger.info("rotabot serve stopped");
       })();

@@ -50,7 +50,7 @@ const sendOnly: Intake = {
  */
 export async function startWorkerRuntime(config: Readonly<Config>, options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   const { logger } = options;
-  const app = await createApp(config, { logger, storage: options.storage, clock: options.clock, watchKnowledge: options.watchKnowledge ?? true });
+  const app = await createApp(config, { logger, storage: options.storage, clock: options.clock, watchKnowledge: options.watchKnowledge ?? true, progress: (line) => logger.info(line) });
   const senders: ChannelSender[] = [];
   if (config.telegram) {
     const settings = { ...config.telegram, botInfo: options.telegramBotInfo, perChatMinMs: options.telegramPerChatMinMs };

@@ -157,11 +157,17 @@ export interface OutboxItem {
  *   posted the first time and updated in place afterwards. `broadcast`
  *   (optional, Slack side): the thread message is also shown in the channel,
  *   as a re-announcement of an unclaimed lead is.
+ * - `lead_event`: one event of a lead for the outgoing lead webhook (outbox
+ *   channel "webhook", conversation `leadStream(leadId)`): what changed and the
+ *   lead's facts at that moment, without contact details (those are read from
+ *   the lead row at delivery, so a withdrawal or `/forget` before delivery
+ *   removes them). See leads/webhook-event.ts.
  */
 export type OutboxPayload =
   | { kind: "reply"; reply: Reply; inboundAt?: string; leadId?: number }
   | { kind: "lead_card"; leadId: number }
-  | { kind: "thread"; leadId: number; from: "student" | "bot" | "system"; text: string; broadcast?: boolean };
+  | { kind: "thread"; leadId: number; from: "student" | "bot" | "system"; text: string; broadcast?: boolean }
+  | { kind: "lead_event"; leadId: number; change: string; at: string; facts: Record<string, unknown> };
 
 /**
  * The inbox and outbox of the messenger channels. Webhooks `accept` (durably,

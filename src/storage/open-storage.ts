@@ -17,6 +17,8 @@ export interface Storage {
   /** The counselor desk (Slack side of leads) and the Slack outbox. */
   desk: LeadDesk;
   slackOutbox: SlackOutbox;
+  /** The lead webhook's outbox (channel "webhook"): the same rules as the Slack outbox. */
+  webhookOutbox: SlackOutbox;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function openStorage(target: StorageTarget): Promise<Storage> {
     inbox: createSqlInbox(driver),
     desk: createSqlLeadDesk(driver),
     slackOutbox: createSqlSlackOutbox(driver),
+    webhookOutbox: createSqlSlackOutbox(driver, "webhook"),
     close: () => driver.close(),
   };
 }

@@ -102,7 +102,8 @@ export async function createPgliteDriver(options: { dataDir?: string; loadDataDi
   };
 }
 
-function acquireLock(path: string): () => void {
+/** The data directory's lock file (see createPgliteDriver); also taken by `rotabot restore` while it swaps the data. */
+export function acquireLock(path: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, "wx");

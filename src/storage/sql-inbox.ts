@@ -85,11 +85,12 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
     },
 
     async waiting(now, limit) {
-      // Slack rows belong to the Slack relay (channels/slack/relay.ts), never to a messenger worker.
+      // Slack rows belong to the Slack relay (channels/slack/relay.ts), lead webhook rows to the
+      // webhook relay (channels/webhook/), never to a messenger worker.
       const r = await db.query<{ channel: Channel; conversation: string }>(
         `(SELECT DISTINCT channel, conversation FROM messages WHERE status = 'pending' LIMIT $2)
          UNION
-         (SELECT DISTINCT channel, conversation FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND channel <> 'slack' LIMIT $2)`,
+         (SELECT DISTINCT channel, conversation FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND channel NOT IN ('slack', 'webhook') LIMIT $2)`,
         [now, limit],
       );
       return r.rows;
@@ -136,7 +137,7 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
            UNION ALL SELECT channel, 0, count(*), 0 FROM outbox WHERE status = 'pending' GROUP BY channel
            UNION ALL SELECT channel, 0, 0, count(*) FROM dead_letters GROUP BY channel
            UNION ALL SELECT channel, 0, 0, count(*) FROM messages WHERE status = 'dead' GROUP BY channel
-           UNION ALL SELECT channel, 0, 0, count(*) FROM outbox WHERE status = 'dead' AND channel = 'slack' GROUP BY channel
+           UNION ALL SELECT channel, 0, 0, count(*) FROM outbox WHERE status = 'dead' AND channel IN ('slack', 'webhook') GROUP BY channel
          ) AS d GROUP BY channel ORDER BY channel`,
       );
       return r.rows.map((row) => ({ channel: row.channel, inbox: Number(row.inbox), outbox: Number(row.outbox), dead: Number(row.dead) }));

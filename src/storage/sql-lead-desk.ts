@@ -2,6 +2,7 @@ import type { Reply } from "../core/model.js";
 import type { DeskResult, LeadDesk, ThreadMessage, ThreadOutcome } from "../leads/desk.js";
 import type { CounselorRef, Lead } from "../core/lead.js";
 import type { SqlDriver, SqlExecutor } from "./driver.js";
+import { enqueueLeadEvent } from "./sql-lead-events.js";
 import { enqueueCard, enqueueLeadRow, leadFromRow, type LeadRow } from "./sql-leads.js";
 import { enqueueOutbox } from "./sql-outbox.js";
 
@@ -41,6 +42,7 @@ export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
         if (!lead) return refused(await load(tx, id), counselor, "queued");
         await enqueueCard(tx, lead.id, lead.version, at);
         await enqueueStudent(tx, lead, `claimed:${lead.version}`, notice, at);
+        await enqueueLeadEvent(tx, lead, "claimed", at);
         return { ok: true, lead, changed: true };
       });
     },
@@ -57,6 +59,7 @@ export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
         if (!lead) return refused(await load(tx, id), counselor, "claimed");
         await enqueueCard(tx, lead.id, lead.version, at);
         await enqueueStudent(tx, lead, `released:${lead.version}`, notice, at);
+        await enqueueLeadEvent(tx, lead, "released", at);
         return { ok: true, lead, changed: true };
       });
     },
@@ -77,6 +80,7 @@ export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
         await enqueueCard(tx, lead.id, lead.version, at);
         // A spammer is not written to again.
         if (outcome !== "spam") await enqueueStudent(tx, lead, `closed:${lead.version}`, notice, at);
+        await enqueueLeadEvent(tx, lead, "closed", at);
         return { ok: true, lead, changed: true };
       });
     },
@@ -98,6 +102,7 @@ export function createSqlLeadDesk(db: SqlDriver): LeadDesk {
           lead = (await one(tx, CLAIM, [lead.id, m.author.id, m.author.name ?? null, m.at])) as Lead;
           await enqueueCard(tx, lead.id, lead.version, m.at);
           await enqueueStudent(tx, lead, `claimed:${lead.version}`, m.claimNotice, m.at);
+          await enqueueLeadEvent(tx, lead, "claimed", m.at);
           claimed = true;
         } else if (lead.claimedBy?.id !== m.author.id) {
           return { outcome: "held_by_other", lead };

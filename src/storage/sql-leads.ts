@@ -3,6 +3,7 @@ import type { LeadFields, LeadWrite, OpenLead, OutboxPayload, SavedTurn } from "
 import type { CounselorRef, Lead, LeadContact, LeadOutcome, LeadStatus, LeadSummary, LeadTrigger, ConsentDecision } from "../core/lead.js";
 import { leadStream } from "../core/lead.js";
 import type { SqlExecutor } from "./driver.js";
+import { enqueueLeadEventOf } from "./sql-lead-events.js";
 import { enqueueOutbox } from "./sql-outbox.js";
 
 /**
@@ -190,6 +191,8 @@ export async function writeLead(
   }
   if (w.consent) await recordConsent(ex, address.channel, address.sender, id, w.consent.decision, w.consent.version, at);
   if (w.card) await enqueueCard(ex, id, lead.version);
+  // The form finished: the lead webhook's "created" event, in the same transaction.
+  if (w.card && lead.status === "queued") await enqueueLeadEventOf(ex, id, "queued", at);
   for (const m of w.thread ?? []) await enqueueLeadRow(ex, `lead:${id}:${m.key}`, id, { kind: "thread", leadId: id, from: m.from, text: m.text });
   return { id, status: lead.status, version: lead.version };
 }
@@ -210,7 +213,10 @@ export async function withdrawConsent(ex: SqlExecutor, channel: string, sender: 
   for (const lead of r.rows) {
     const id = Number(lead.id);
     await recordConsent(ex, channel, sender, id, "withdrawn", version, at);
-    if (lead.queued_at) await enqueueCard(ex, id, lead.version);
+    if (lead.queued_at) {
+      await enqueueCard(ex, id, lead.version);
+      await enqueueLeadEventOf(ex, id, "consent_withdrawn", at);
+    }
   }
   return r.rows.map((l) => Number(l.id));
 }
@@ -241,5 +247,11 @@ export async function forgetLeads(ex: SqlExecutor, channel: string, sender: stri
     `DELETE FROM outbox WHERE channel = 'slack' AND conversation = ANY($1::text[]) AND payload->>'kind' = 'thread'`,
     [ids.map(leadStream)],
   );
-  for (const lead of r.rows) if (lead.queued_at) await enqueueCard(ex, Number(lead.id), lead.version);
+  const now = new Date();
+  for (const lead of r.rows) {
+    if (!lead.queued_at) continue;
+    await enqueueCard(ex, Number(lead.id), lead.version);
+    // A CRM that had the lead is told to erase it.
+    await enqueueLeadEventOf(ex, Number(lead.id), "redacted", now);
+  }
 }

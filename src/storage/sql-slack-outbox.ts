@@ -4,8 +4,12 @@ import { outboxItem, outboxUpdates, type OutboxRow } from "./sql-outbox.js";
 
 const ms = (param: string) => `make_interval(secs => ${param}::double precision / 1000)`;
 
-/** The Slack side of the outbox in SQL; the same statements run on PGlite and PostgreSQL. */
-export function createSqlSlackOutbox(db: SqlDriver): SlackOutbox {
+/**
+ * The Slack side of the outbox in SQL; the same statements run on PGlite and PostgreSQL.
+ * `channel` "webhook" gives the lead webhook's outbox: the same per-lead streams, leases,
+ * retries and pacing (its pace row is keyed by "webhook" in `slack_pace`).
+ */
+export function createSqlSlackOutbox(db: SqlDriver, channel: "slack" | "webhook" = "slack"): SlackOutbox {
   return {
     async claimDue(now, leaseMs, limit) {
       // One statement, so one short transaction: lock the due heads nobody else has locked,
@@ -14,16 +18,16 @@ export function createSqlSlackOutbox(db: SqlDriver): SlackOutbox {
       const r = await db.query<OutboxRow>(
         `WITH heads AS (
            SELECT o.id FROM outbox o
-            WHERE o.channel = 'slack' AND o.status = 'pending' AND o.next_attempt_at <= $1
+            WHERE o.channel = $4 AND o.status = 'pending' AND o.next_attempt_at <= $1
               AND NOT EXISTS (SELECT 1 FROM outbox p
-                               WHERE p.channel = 'slack' AND p.status = 'pending' AND p.conversation = o.conversation AND p.id < o.id)
+                               WHERE p.channel = $4 AND p.status = 'pending' AND p.conversation = o.conversation AND p.id < o.id)
             ORDER BY o.id
             LIMIT $3
             FOR UPDATE OF o SKIP LOCKED)
          UPDATE outbox SET next_attempt_at = $1::timestamptz + ${ms("$2")}
            FROM heads WHERE outbox.id = heads.id
          RETURNING outbox.id, outbox.dedupe_key, outbox.channel, outbox.conversation, outbox.payload, outbox.attempts, outbox.next_attempt_at`,
-        [now, leaseMs, limit],
+        [now, leaseMs, limit, channel],
       );
       return r.rows.map(outboxItem).sort((a, b) => a.id - b.id);
     },
@@ -64,7 +68,8 @@ export function createSqlSlackOutbox(db: SqlDriver): SlackOutbox {
     async counts() {
       const r = await db.query<{ pending: number; dead: number }>(
         `SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'dead') AS dead
-           FROM outbox WHERE channel = 'slack'`,
+           FROM outbox WHERE channel = $1`,
+        [channel],
       );
       const row = r.rows[0];
       return { pending: Number(row?.pending ?? 0), dead: Number(row?.dead ?? 0) };

@@ -56,14 +56,19 @@ describe.each(databaseKinds)("the counselor desk on $name", ({ create }) => {
     expect((await rows(conversation)).map((r) => r.dedupe_key)).toEqual([`lead:${id}:student:claimed:2`]);
   });
 
-  it("writes the claim, the card update and the student's notice together", async () => {
+  it("writes the claim, the card update, the student's notice and the lead webhook's event together", async () => {
     const { id, conversation } = await postedLead();
     const r = await desk.claim(id, ana, at(5), notice("A counselor has picked up your request."));
     expect(r.ok).toBe(true);
     const lead = await desk.get(id);
     expect(lead).toMatchObject({ status: "claimed", claimedBy: ana, version: 2 });
     expect(lead?.claimedAt?.toISOString()).toBe(at(5).toISOString());
-    expect((await rows(`lead:${id}`)).map((x) => x.dedupe_key)).toEqual([`lead:${id}:card:1`, `lead:${id}:card:2`]);
+    expect((await rows(`lead:${id}`)).map((x) => [x.channel, x.dedupe_key])).toEqual([
+      ["slack", `lead:${id}:card:1`],
+      ["slack", `lead:${id}:card:2`],
+      ["webhook", `lead:${id}:event:2`],
+    ]);
+    expect((await rows(`lead:${id}`))[2]?.payload).toMatchObject({ kind: "lead_event", leadId: id, change: "claimed", facts: { status: "claimed", version: 2, claimedBy: ana } });
     expect(await rows(conversation)).toEqual([{ dedupe_key: `lead:${id}:student:claimed:2`, channel: "telegram", payload: { kind: "reply", reply: { text: "A counselor has picked up your request." } } }]);
   });
 

@@ -73,7 +73,7 @@ export function createSlackRelay(options: SlackRelayOptions): SlackRelay {
   /** Posts or updates one row of `lead`. Throws ChannelApiError. */
   async function deliver(item: OutboxItem, lead: Lead | null): Promise<void> {
     const { payload } = item;
-    if (payload.kind === "reply") throw new ChannelApiError("a student reply in the Slack outbox", { permanent: true, reason: "not a Slack row" });
+    if (payload.kind === "reply" || payload.kind === "lead_event") throw new ChannelApiError(`a ${payload.kind} row in the Slack outbox`, { permanent: true, reason: "not a Slack row" });
     if (!lead) throw new ChannelApiError(`lead ${payload.leadId} is gone`, { permanent: true, reason: "lead not found" });
     if (payload.kind === "lead_card") {
       const { text, blocks } = renderLeadCard(lead, clock.now());
