@@ -192,6 +192,13 @@ export interface InboxStore {
   markSent(id: number, at: Date): Promise<void>;
   markRetry(id: number, error: string, next: Date): Promise<void>;
   markUndeliverable(id: number, error: string): Promise<void>;
+  /**
+   * Claims a pending item until `until` (it is not due before then). With
+   * `ifDueBy`, only if it is due by then: false when another deliverer
+   * claimed it first. Without, the claim is renewed (false when it is no
+   * longer pending).
+   */
+  lease(id: number, until: Date, ifDueBy?: Date): Promise<boolean>;
   /** Counts for /metrics: pending inbox messages and undelivered outbox items per channel. */
   depths(): Promise<{ channel: string; inbox: number; outbox: number; dead: number }[]>;
   /** The conversation lock (see SqlDriver.tryLock). */
@@ -206,7 +213,8 @@ export interface ChannelSender {
   readonly channel: Channel;
   /** How long after the student's last message free-form replies are allowed (WhatsApp: 24 h). */
   readonly replyWindowMs?: number;
-  send(conversation: string, reply: Reply): Promise<void>;
+  /** `signal` aborts the send (the worker's bound on it): stop and throw. */
+  send(conversation: string, reply: Reply, signal?: AbortSignal): Promise<void>;
   /** Shows that a reply is being written, where the platform can. Never throws. */
   typing?(conversation: string): void;
 }

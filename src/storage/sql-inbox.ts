@@ -129,6 +129,13 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
     ...updates,
     markUndeliverable: updates.markDead,
 
+    async lease(id, until, ifDueBy) {
+      const r = ifDueBy
+        ? await db.query("UPDATE outbox SET next_attempt_at = $2 WHERE id = $1 AND status = 'pending' AND next_attempt_at <= $3 RETURNING id", [id, until, ifDueBy])
+        : await db.query("UPDATE outbox SET next_attempt_at = $2 WHERE id = $1 AND status = 'pending' RETURNING id", [id, until]);
+      return r.rows.length > 0;
+    },
+
     async depths() {
       const r = await db.query<{ channel: string; inbox: number; outbox: number; dead: number }>(
         `SELECT channel, sum(inbox) AS inbox, sum(outbox) AS outbox, sum(dead) AS dead FROM (

@@ -28,6 +28,8 @@ export interface TelegramSettings {
   pollTimeoutSeconds?: number;
   /** Throttler limits; the defaults are Telegram's (1 message/s per chat, 30/s overall). */
   perChatMinMs?: number;
+  /** Every Bot API call is aborted after this (default 10 s, as the WhatsApp and Slack clients; long polls add their own wait). */
+  timeoutSeconds?: number;
 }
 
 export interface TelegramChannel {
@@ -49,7 +51,10 @@ const ALLOWED_UPDATES = ["message", "callback_query"] as const;
  * 5xx, network errors), then fail over to the outbox's own backoff.
  */
 export function createTelegramChannel(settings: TelegramSettings, intake: Intake, logger: Logger = silentLogger): TelegramChannel {
-  const client = { apiRoot: settings.apiRoot };
+  // grammY's default is 500 s: one hanging call would hold its chat's queue for minutes.
+  // getUpdates waits up to its long-poll timeout on purpose, so it gets that much on top.
+  const timeoutSeconds = (settings.timeoutSeconds ?? 10) + (settings.mode === "polling" ? (settings.pollTimeoutSeconds ?? 30) : 0);
+  const client = { apiRoot: settings.apiRoot, timeoutSeconds };
   const bot = new Bot(settings.token, { client, botInfo: settings.botInfo });
   bot.api.config.use(
     apiThrottler({
@@ -113,14 +118,16 @@ export function createTelegramChannel(settings: TelegramSettings, intake: Intake
 
   const sender: ChannelSender = {
     channel: "telegram",
-    async send(conversation: string, reply: Reply) {
+    async send(conversation: string, reply: Reply, signal?: AbortSignal) {
       for (const message of renderTelegram(reply)) {
         try {
-          await bot.api.sendMessage(conversation, message.text, {
-            parse_mode: message.parse_mode,
-            reply_markup: message.reply_markup,
-            link_preview_options: { is_disabled: true },
-          });
+          await bot.api.sendMessage(
+            conversation,
+            message.text,
+            { parse_mode: message.parse_mode, reply_markup: message.reply_markup, link_preview_options: { is_disabled: true } },
+            // grammY types the signal with its abort-controller shim; it only listens for "abort" on it.
+            signal as Parameters<typeof bot.api.sendMessage>[3],
+          );
         } catch (err) {
           throw toChannelError(err);
         }
