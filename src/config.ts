@@ -20,6 +20,7 @@ const envSchema = z.object({
   KNOWLEDGE_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
   MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(100_000).default(2000),
+  TURN_BUDGET_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   ROTABOT_CONSOLE_USER: z.string().min(1).max(100).default("local"),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be the server's public base URL, such as https://bot.example.org" }).optional(),
@@ -63,6 +64,8 @@ export interface Config {
   knowledgeDir: string;
   logLevel?: (typeof LOG_LEVELS)[number];
   maxMessageChars: number;
+  /** The CPU budget of reading one message, in milliseconds. */
+  turnBudgetMs: number;
   consoleUser: string;
   server: { port: number; publicUrl?: string; rateLimitPerMinute: number; workerConcurrency: number };
   telegram?: { token: string; mode: "webhook" | "polling"; webhookSecret?: string; webhookUrl?: string; apiRoot: string };
@@ -170,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     knowledgeDir: resolve(e.KNOWLEDGE_DIR ?? resolve(PACKAGE_ROOT, "knowledge")),
     logLevel: e.LOG_LEVEL,
     maxMessageChars: e.MAX_MESSAGE_CHARS,
+    turnBudgetMs: e.TURN_BUDGET_MS,
     consoleUser: e.ROTABOT_CONSOLE_USER,
     server: { port: e.PORT, publicUrl, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE, workerConcurrency: e.WORKER_CONCURRENCY },
     telegram,

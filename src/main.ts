@@ -61,6 +61,7 @@ export async function createApp(config: Readonly<Config>, options: AppOptions): 
     logger,
     clock: options.clock,
     maxMessageChars: config.maxMessageChars,
+    turnBudgetMs: config.turnBudgetMs,
     language: llm,
   });
   return {

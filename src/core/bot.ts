@@ -19,6 +19,7 @@ import { planQuestions, type PlannedQuestion } from "./questions.js";
 import type { Inbound, Reply } from "./model.js";
 import type { ConversationStore, LeadWrite, LoadedConversation } from "./ports.js";
 import { createRouter } from "./router.js";
+import { startTurnBudget, TurnBudgetExceeded } from "./turn-budget.js";
 import type { ConversationState, Profile } from "./state.js";
 import type { IntentHandler, Turn, TurnResult, Understanding } from "./turn.js";
 
@@ -32,6 +33,8 @@ export interface BotOptions {
   handlers?: Partial<Record<Intent, IntentHandler>>;
   /** The optional language model: reads unsure or non-English messages and rephrases their answers. Off when absent. */
   language?: LanguageLayer;
+  /** The CPU budget of reading one message (see turn-budget.ts); default 250 ms. */
+  turnBudgetMs?: number;
 }
 
 /** What one call of `handle` produced. */
@@ -172,8 +175,13 @@ export function createBot(options: BotOptions): Bot {
         outcome.result = { ...outcome.result, replies: prependText(outcome.result.replies, fill(messages.too_long, { limit: maxChars })) };
       }
     } catch (err) {
-      log.error({ err, channel: inbound.channel, conversation: inbound.conversation, messageId: inbound.id }, "turn failed");
-      outcome = fixed(messages.error);
+      if (err instanceof TurnBudgetExceeded) {
+        log.warn({ channel: inbound.channel, messageId: inbound.id, chars: clean.text.length, budgetMs: err.budgetMs }, "turn over its CPU budget; answered with a short notice");
+        outcome = fixed(messages.too_complex);
+      } else {
+        log.error({ err, channel: inbound.channel, conversation: inbound.conversation, messageId: inbound.id }, "turn failed");
+        outcome = fixed(messages.error);
+      }
       leadWrite = undefined;
       withdrawConsent = undefined;
     }
@@ -255,7 +263,9 @@ export function createBot(options: BotOptions): Bot {
     const stated = Object.keys(whole.facts).length > 0 || whole.unsure !== undefined;
     // Sentences that only tell rotabot about the student are context, not questions.
     const understood = new Map<string, Understanding>([[text, whole]]);
+    const budget = startTurnBudget(options.turnBudgetMs ?? 250);
     const understandPart = (part: string, st: ConversationState) => {
+      budget.check();
       const cached = st === state ? understood.get(part) : undefined;
       const u = cached ?? understand(part, st, nlu, kb, now);
       if (st === state) understood.set(part, u);

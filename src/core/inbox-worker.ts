@@ -138,6 +138,7 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
     const release = await inbox.tryLock(`conversation:${channel}:${conversation}`);
     // Another process holds it; it looks for new messages again after releasing.
     if (!release) return;
+    let yielded = false;
     try {
       deliver(sender, conversation);
       for (;;) {
@@ -151,14 +152,19 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
           await new Promise<void>((resolve) => setImmediate(resolve));
           await processOne(sender, message);
           deliver(sender, conversation);
+          // Round robin: other conversations wait for a slot, so this one's backlog goes to the back of the queue.
+          if (queued.length > 0 && running.size >= concurrency) {
+            yielded = true;
+            break;
+          }
         }
-        if (stopping) break;
+        if (stopping || yielded) break;
       }
     } finally {
       await release();
     }
     // A message accepted by another process while the lock was held may have found it taken.
-    if (!stopping && (await inbox.pending(channel, conversation, 1)).length > 0) again.add(keyOf(channel, conversation));
+    if (!stopping && (yielded || (await inbox.pending(channel, conversation, 1)).length > 0)) again.add(keyOf(channel, conversation));
   }
 
   async function processOne(sender: ChannelSender, m: PendingMessage) {
