@@ -161,7 +161,9 @@ export interface OutboxItem {
 export type OutboxPayload =
   | { kind: "reply"; reply: Reply; inboundAt?: string; leadId?: number }
   | { kind: "lead_card"; leadId: number }
-  | { kind: "thread"; leadId: number; from: "student" | "bot" | "system"; text: string; broadcast?: boolean };
+  | { kind: "thread"; leadId: number; from: "student" | "bot" | "system"; text: string; broadcast?: boolean; postedTs?: string }
+  /** `/forget`: a thread message already posted (its Slack ts) is overwritten with a notice. */
+  | { kind: "thread_erase"; leadId: number; ts: string };
 
 /**
  * The inbox and outbox of the messenger channels. Webhooks `accept` (durably,
@@ -174,7 +176,7 @@ export interface InboxStore {
   /** Stores an inbound event as pending. `isNew: false` for a redelivery. Throws when the database fails. */
   accept(inbound: Inbound, options?: { seq?: number; truncated?: boolean }): Promise<{ isNew: boolean }>;
   /** Keeps an authenticated event that cannot be processed, with the reason. */
-  deadLetter(letter: { channel: Channel; externalId: string; sender?: string; reason: string; body: string }): Promise<void>;
+  deadLetter(letter: { channel: Channel; externalId: string; sender?: string; conversation?: string; reason: string; body: string }): Promise<void>;
   /** Records a delivery receipt (sent, delivered, read, failed). */
   recordStatus(status: { channel: Channel; messageId: string; status: string; recipient?: string; error?: string; at: Date }): Promise<void>;
   /** The conversation's pending messages, in platform order. */

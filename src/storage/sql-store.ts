@@ -207,11 +207,14 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
           [channel, sender, inbox?.messageId ?? null],
         );
         await tx.query("DELETE FROM students WHERE channel = $1 AND sender = $2", [channel, sender]);
-        await tx.query("DELETE FROM dead_letters WHERE channel = $1 AND sender = $2", [channel, sender]);
+        await tx.query("DELETE FROM dead_letters WHERE channel = $1 AND (sender = $2 OR conversation = $2)", [channel, sender]);
+        // A WhatsApp receipt names its recipient: the student's phone number.
+        await tx.query("DELETE FROM delivery_statuses WHERE channel = $1 AND recipient = $2", [channel, sender]);
         await tx.query("DELETE FROM outbox WHERE channel = $1 AND conversation = $2", [channel, sender]);
         await forgetLeads(tx, channel, sender);
         for (const [i, reply] of (inbox?.replies ?? []).entries()) {
-          await enqueue(tx, `reply:${channel}:${inbox?.messageId}:${i}`, channel, inbox?.conversation ?? sender, reply, inbox?.receivedAt ?? new Date());
+          // "forgotten:" rows are deleted once sent (outboxUpdates.markSent): their address is the erased student's.
+          await enqueue(tx, `forgotten:${channel}:${inbox?.messageId}:${i}`, channel, inbox?.conversation ?? sender, reply, inbox?.receivedAt ?? new Date());
         }
       });
     },

@@ -135,6 +135,9 @@ function actionsFor(lead: Lead): unknown[] {
 /** Slack's message text limit is 40,000 characters; a thread message stays well under it. */
 const THREAD_MAX = 12_000;
 
+/** What a thread message about a student who used /forget says once it is erased in Slack. */
+export const ERASED_THREAD_MESSAGE = ":lock: Erased: the student asked rotabot to erase their data.";
+
 /** A thread row as a Slack message: who wrote it, then the escaped text. */
 export function renderThreadMessage(payload: Extract<OutboxPayload, { kind: "thread" }>): string {
   const who = payload.from === "student" ? ":bust_in_silhouette: *Student*" : payload.from === "bot" ? ":robot_face: *rotabot*" : ":information_source:";

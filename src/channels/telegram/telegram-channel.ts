@@ -10,7 +10,7 @@ import type { Reply } from "../../core/model.js";
 import type { ChannelSender } from "../../core/ports.js";
 import { bodyId, header, parseJson, readBodyOrRefuse, sameSecret } from "../../http/request.js";
 import { silentLogger, type Logger } from "../../logger.js";
-import { mapUpdate, type MappedUpdate } from "./map-update.js";
+import { mapUpdate, peopleOf, type MappedUpdate } from "./map-update.js";
 import { renderTelegram } from "./render.js";
 
 export interface TelegramSettings {
@@ -80,7 +80,7 @@ export function createTelegramChannel(settings: TelegramSettings, intake: Intake
     const store = async () => {
       if (mapped.kind === "message") await intake.accept(mapped.inbound, mapped.seq);
       else if (mapped.kind === "dead") {
-        await intake.deadLetter({ channel: "telegram", externalId: mapped.externalId, sender: mapped.sender, reason: mapped.reason, body: JSON.stringify(ctx.update) });
+        await intake.deadLetter({ channel: "telegram", externalId: mapped.externalId, sender: mapped.sender, conversation: mapped.conversation, reason: mapped.reason, body: JSON.stringify(ctx.update) });
         logger.warn({ channel: "telegram", updateId: ctx.update.update_id, reason: mapped.reason }, "update kept as a dead letter");
       }
     };
@@ -179,7 +179,7 @@ function mapSafely(update: Update, me: UserFromGetMe): MappedUpdate {
   try {
     return mapUpdate(update, me);
   } catch (err) {
-    return { kind: "dead", reason: `malformed update: ${describe(err)}`, externalId: String(update.update_id) };
+    return { kind: "dead", reason: `malformed update: ${describe(err)}`, externalId: String(update.update_id), ...peopleOf(update) };
   }
 }
 
