@@ -20,7 +20,7 @@ const envSchema = z.object({
   KNOWLEDGE_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
   MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(100_000).default(2000),
-  TURN_BUDGET_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  TURN_BUDGET_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   ROTABOT_CONSOLE_USER: z.string().min(1).max(100).default("local"),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be the server's public base URL, such as https://bot.example.org" }).optional(),

@@ -33,7 +33,7 @@ export interface BotOptions {
   handlers?: Partial<Record<Intent, IntentHandler>>;
   /** The optional language model: reads unsure or non-English messages and rephrases their answers. Off when absent. */
   language?: LanguageLayer;
-  /** The CPU budget of reading one message (see turn-budget.ts); default 250 ms. */
+  /** The CPU budget of reading one message (see turn-budget.ts); default 500 ms. */
   turnBudgetMs?: number;
 }
 
@@ -263,7 +263,7 @@ export function createBot(options: BotOptions): Bot {
     const stated = Object.keys(whole.facts).length > 0 || whole.unsure !== undefined;
     // Sentences that only tell rotabot about the student are context, not questions.
     const understood = new Map<string, Understanding>([[text, whole]]);
-    const budget = startTurnBudget(options.turnBudgetMs ?? 250);
+    const budget = startTurnBudget(options.turnBudgetMs ?? 500);
     const understandPart = (part: string, st: ConversationState) => {
       budget.check();
       const cached = st === state ? understood.get(part) : undefined;

@@ -62,6 +62,8 @@ export const leadsSchema = z
         stopped: sentence,
         already_open: sentence,
         consent_withdrawn: sentence,
+        /** A counselor asked for in a group chat: the form (consent, contact details) runs in a private chat only. */
+        private_only: sentence,
       })
       .strict(),
     /** Quick-reply labels offered for the best time to reach the student. */

@@ -51,6 +51,13 @@ export const SUMMARY_HISTORY = 40;
 
 const threadKey = (kind: "in" | "bot", messageId: string) => `${kind}:${messageId}`;
 
+/**
+ * A group chat (its id is not the writer's, as in a Telegram group): several
+ * people share the conversation, so consent and contact details, which are
+ * one person's, are never collected there. The form runs in private chats only.
+ */
+const isShared = (ctx: LeadContext) => ctx.inbound.conversation !== ctx.inbound.sender;
+
 /** The student's message for a lead's thread; nothing for an empty one. */
 function studentLine(ctx: LeadContext): NonNullable<LeadWrite["thread"]> {
   return ctx.text.trim() ? [{ key: threadKey("in", ctx.inbound.id), from: "student", text: ctx.text }] : [];
@@ -107,6 +114,7 @@ export function takeOver(ctx: LeadContext): LeadTurn | null {
     const payload = ctx.inbound.payload;
     const yes = payload === LEAD_PAYLOAD.yes || (offered !== undefined && (payload === PAYLOAD.counselor || (payload === undefined && answers(ctx.text, config.words.yes, { exact: true }))));
     const no = payload === LEAD_PAYLOAD.no || (offered !== undefined && payload === undefined && answers(ctx.text, config.words.no));
+    if (yes && isShared(ctx)) return { ...base, replies: [{ text: config.messages.private_only }] };
     if (yes) return { ...base, ...begin(ctx, config, offered ?? "asked", ctx.profile, state.topics) };
     if (no) return { ...base, replies: [{ text: config.messages.offer_declined }] };
   }
@@ -152,6 +160,11 @@ export function afterAnswer(ctx: LeadContext, outcome: { result: TurnResult; sta
     return { result: { ...result, replies }, state, lead: { id: lead.id, thread } };
   }
   if (lead) return { result, state };
+  if (isShared(ctx)) {
+    // No offers in a group; a request for a counselor is sent to a private chat.
+    if (result.handoff?.reason !== "asked") return { result, state };
+    return { result: { ...result, replies: appendReply(result.replies, { text: config.messages.private_only }) }, state };
+  }
 
   if (result.handoff?.reason === "asked") {
     const started = begin(ctx, config, "asked", outcome.profile, outcome.state.topics);

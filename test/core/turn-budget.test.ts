@@ -21,18 +21,22 @@ const handle = (text: string) => {
 beforeAll(async () => {
   const logger = createLogger("debug", { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   t = await createTestBot({ maxMessageChars: 2000, turnBudgetMs: 50, logger });
+  // The first turn of a process builds the classifier (before the budget starts): not what is measured here.
+  await handle("hello");
 });
 afterAll(() => t?.dispose());
 
 describe("the CPU budget of a turn", () => {
   it("answers the 2,000-character 'a, a, …, a?' with the too_complex notice within its budget, and logs it", async () => {
     expect(SLOW).toHaveLength(2000);
-    const started = performance.now();
+    const cpu0 = process.cpuUsage();
     const result = await handle(SLOW);
-    const ms = performance.now() - started;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     expect(result.replies.map((r) => r.text)).toEqual([realKnowledge().messages.too_complex]);
-    // 50 ms of reading, plus the database round trips of storing the message and the turn.
-    expect(ms).toBeLessThan(50 + 150);
+    // 50 ms of reading, plus storing the message and the turn (the embedded database's CPU counts too).
+    // Read whole, the message costs several hundred milliseconds of CPU.
+    expect(cpuMs).toBeLessThan(50 + 100);
     const warning = lines.find((l) => l.msg === "turn over its CPU budget; answered with a short notice");
     expect(warning).toMatchObject({ level: 40, chars: 2000, budgetMs: 50 });
     // The log says how long the message was, never what it said.
