@@ -224,8 +224,8 @@ export function createBot(options: BotOptions): Bot {
     const offline = understand(text, state, loaded.nlu, loaded.kb, now, inbound.payload);
     if (!shouldConsult(offline, text, inbound.payload, state)) return runQuestions(inbound, text, state, profile, loaded, now, undefined, offline);
     const names = typeof profile.name === "string" ? [profile.name] : [];
-    const context: CallContext = { channel: inbound.channel, conversation: inbound.conversation, knownNames: names };
-    const history = await recentTurns(inbound);
+    const { history, earlierTexts } = await recentTurns(inbound);
+    const context: CallContext = { channel: inbound.channel, conversation: inbound.conversation, knownNames: names, earlierTexts };
     const hint = await language.classify({ ...context, text, history });
     // The model failed (down, slow, malformed): the offline turn, without a second try in the same turn.
     if (!hint) return runQuestions(inbound, text, state, profile, loaded, now, undefined, offline);
@@ -236,14 +236,16 @@ export function createBot(options: BotOptions): Bot {
     const entries = cited.map((e) => ({ id: e.id, title: e.title, body: e.body }));
     const phrased = await language.phrase({ ...context, question: text, offlineAnswer: reply.text, entries, language: hint.language, history });
     if (!phrased) return outcome;
-    return { ...outcome, result: { ...outcome.result, replies: [{ ...reply, text: phrased.text }] } };
+    return { ...outcome, result: { ...outcome.result, replies: [{ ...reply, text: phrased.text, generated: true }] } };
   }
 
-  /** This conversation's last few messages before the current one, oldest first. */
-  async function recentTurns(inbound: Inbound): Promise<PastMessage[]> {
-    const past = await store.history(inbound.channel, inbound.conversation, 5);
+  /** This conversation's last few messages before the current one, oldest first; and the student's earlier ones (for names only). */
+  async function recentTurns(inbound: Inbound): Promise<{ history: PastMessage[]; earlierTexts: string[] }> {
+    const past = await store.history(inbound.channel, inbound.conversation, 50);
     if (past.at(-1)?.direction === "in") past.pop();
-    return past.map((m) => ({ from: m.direction === "in" ? "student" : "bot", text: m.text }));
+    const recent = past.slice(-5);
+    const earlierTexts = past.slice(0, -5).filter((m) => m.direction === "in").map((m) => m.text);
+    return { history: recent.map((m) => ({ from: m.direction === "in" ? "student" : "bot", text: m.text })), earlierTexts };
   }
 
   /**

@@ -18,6 +18,8 @@ export interface StoredMessage {
   createdAt: Date;
   /** For a student's message: no knowledge entry answered it. */
   fellBack?: boolean;
+  /** For a reply: the language model wrote it. */
+  generated?: boolean;
 }
 
 // ---- Leads, turn side (the lead form, consent, the lead's Slack thread) ----
@@ -53,7 +55,7 @@ export interface LeadWrite {
   set?: LeadFields;
   consent?: { decision: ConsentDecision; version: string };
   card?: boolean;
-  thread?: { key: string; from: "student" | "bot" | "system"; text: string }[];
+  thread?: { key: string; from: "student" | "bot" | "system"; text: string; generated?: boolean }[];
 }
 
 /** What saving a turn did to its lead. */
@@ -161,7 +163,7 @@ export interface OutboxItem {
 export type OutboxPayload =
   | { kind: "reply"; reply: Reply; inboundAt?: string; leadId?: number }
   | { kind: "lead_card"; leadId: number }
-  | { kind: "thread"; leadId: number; from: "student" | "bot" | "system"; text: string; broadcast?: boolean; postedTs?: string }
+  | { kind: "thread"; leadId: number; from: "student" | "bot" | "system"; text: string; broadcast?: boolean; postedTs?: string; generated?: boolean }
   /** `/forget`: a thread message already posted (its Slack ts) is overwritten with a notice. */
   | { kind: "thread_erase"; leadId: number; ts: string };
 

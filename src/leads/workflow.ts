@@ -156,7 +156,8 @@ export function afterAnswer(ctx: LeadContext, outcome: { result: TurnResult; sta
   if (lead?.status === "queued") {
     const replies = result.handoff ? [{ text: config.messages.already_open }] : result.replies;
     const answer = replies.map((r) => r.text).join("\n\n");
-    const thread = [...studentLine(ctx), ...(answer ? [{ key: threadKey("bot", ctx.inbound.id), from: "bot" as const, text: answer }] : [])];
+    const generated = replies.some((r) => r.generated === true);
+    const thread = [...studentLine(ctx), ...(answer ? [{ key: threadKey("bot", ctx.inbound.id), from: "bot" as const, text: answer, ...(generated ? { generated } : {}) }] : [])];
     return { result: { ...result, replies }, state, lead: { id: lead.id, thread } };
   }
   if (lead) return { result, state };

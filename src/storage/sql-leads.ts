@@ -190,7 +190,7 @@ export async function writeLead(
   }
   if (w.consent) await recordConsent(ex, address.channel, address.sender, id, w.consent.decision, w.consent.version, at);
   if (w.card) await enqueueCard(ex, id, lead.version);
-  for (const m of w.thread ?? []) await enqueueLeadRow(ex, `lead:${id}:${m.key}`, id, { kind: "thread", leadId: id, from: m.from, text: m.text });
+  for (const m of w.thread ?? []) await enqueueLeadRow(ex, `lead:${id}:${m.key}`, id, { kind: "thread", leadId: id, from: m.from, text: m.text, ...(m.generated ? { generated: true } : {}) });
   return { id, status: lead.status, version: lead.version };
 }
 

@@ -6,3 +6,7 @@ CREATE INDEX dead_letters_sender_idx ON dead_letters (channel, sender);
 CREATE INDEX dead_letters_conversation_idx ON dead_letters (channel, conversation);
 -- Delivery receipts name their recipient (a WhatsApp phone number).
 CREATE INDEX delivery_statuses_recipient_idx ON delivery_statuses (channel, recipient);
+
+-- Replies the language model wrote (rephrased): counselors see them marked on
+-- the lead card and in its thread (issue 14).
+ALTER TABLE messages ADD COLUMN generated boolean NOT NULL DEFAULT false;
