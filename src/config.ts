@@ -26,6 +26,7 @@ const envSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be the server's public base URL, such as https://bot.example.org" }).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (a random string; Prometheus sends it as a bearer token)").optional(),
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, "must look like 123456:ABC-DEF... (from @BotFather)").optional(),
   TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, "must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)").optional(),
   TELEGRAM_MODE: z.enum(["webhook", "polling"]).optional(),
@@ -67,7 +68,8 @@ export interface Config {
   /** The CPU budget of reading one message, in milliseconds. */
   turnBudgetMs: number;
   consoleUser: string;
-  server: { port: number; publicUrl?: string; rateLimitPerMinute: number; workerConcurrency: number };
+  /** `metricsToken`: the bearer token /metrics requires; without it, /metrics answers loopback clients only. */
+  server: { port: number; publicUrl?: string; rateLimitPerMinute: number; workerConcurrency: number; metricsToken?: string };
   telegram?: { token: string; mode: "webhook" | "polling"; webhookSecret?: string; webhookUrl?: string; apiRoot: string };
   whatsapp?: { accessToken: string; phoneNumberId: string; appSecret: string; verifyToken: string; apiBase: string };
   /** The optional LLM layer: on only when OPENAI_API_KEY or OPENAI_BASE_URL is set. */
@@ -175,7 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     maxMessageChars: e.MAX_MESSAGE_CHARS,
     turnBudgetMs: e.TURN_BUDGET_MS,
     consoleUser: e.ROTABOT_CONSOLE_USER,
-    server: { port: e.PORT, publicUrl, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE, workerConcurrency: e.WORKER_CONCURRENCY },
+    server: { port: e.PORT, publicUrl, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE, workerConcurrency: e.WORKER_CONCURRENCY, metricsToken: e.METRICS_TOKEN },
     telegram,
     whatsapp,
     llm:

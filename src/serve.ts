@@ -179,6 +179,7 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
   const http = createHttpServer({
     webhooks,
     metrics,
+    metricsToken: config.server.metricsToken,
     logger,
     async ready() {
       const checks: Record<string, string> = {};
@@ -186,7 +187,9 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
         await db.store.ping();
         checks.database = "ok";
       } catch (err) {
-        checks.database = `unreachable: ${err instanceof Error ? err.message : String(err)}`.slice(0, 200);
+        // The database's own words (host names, users) stay in the log.
+        checks.database = "unreachable";
+        logger.warn({ err: err instanceof Error ? err.message.slice(0, 200) : String(err) }, "readiness: the database does not answer");
       }
       checks.knowledge = (await worker.knowledgeEntries()) > 0 ? "ok" : threaded ? "worker thread not running" : "empty";
       return { ok: Object.values(checks).every((v) => v === "ok"), checks };

@@ -10,3 +10,7 @@ CREATE INDEX delivery_statuses_recipient_idx ON delivery_statuses (channel, reci
 -- Replies the language model wrote (rephrased): counselors see them marked on
 -- the lead card and in its thread (issue 14).
 ALTER TABLE messages ADD COLUMN generated boolean NOT NULL DEFAULT false;
+
+-- /metrics counts dead messages per channel: without this index that count reads
+-- the whole messages table on every scrape (issue 14).
+CREATE INDEX messages_dead_idx ON messages (channel) WHERE status = 'dead';
