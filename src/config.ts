@@ -19,6 +19,7 @@ const envSchema = z.object({
   ROTABOT_DATA_DIR: z.string().min(1).default("./data"),
   KNOWLEDGE_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+  LOG_ID_SECRET: z.string().min(16, "must be at least 16 characters (a random string)").optional(),
   MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(100_000).default(2000),
   TURN_BUDGET_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   ROTABOT_CONSOLE_USER: z.string().min(1).max(100).default("local"),
@@ -64,6 +65,8 @@ export interface Config {
   database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
   knowledgeDir: string;
   logLevel?: (typeof LOG_LEVELS)[number];
+  /** The key of the keyed hashes that stand for ids (phone numbers) in logs. */
+  logIdSecret?: string;
   maxMessageChars: number;
   /** The CPU budget of reading one message, in milliseconds. */
   turnBudgetMs: number;
@@ -174,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       : { kind: "pglite" as const, dataDir: resolve(e.ROTABOT_DATA_DIR) },
     knowledgeDir: resolve(e.KNOWLEDGE_DIR ?? resolve(PACKAGE_ROOT, "knowledge")),
     logLevel: e.LOG_LEVEL,
+    logIdSecret: e.LOG_ID_SECRET,
     maxMessageChars: e.MAX_MESSAGE_CHARS,
     turnBudgetMs: e.TURN_BUDGET_MS,
     consoleUser: e.ROTABOT_CONSOLE_USER,

@@ -11,7 +11,7 @@ import { createIntake } from "./core/intake.js";
 import type { Config } from "./config.js";
 import { createMetrics } from "./http/metrics.js";
 import { createHttpServer, type HttpServerOptions } from "./http/server.js";
-import type { Logger } from "./logger.js";
+import { idKeyOf, type Logger } from "./logger.js";
 import { openKnowledge } from "./main.js";
 import { openStorage, type Storage, type StorageTarget } from "./storage/open-storage.js";
 import { startWorkerRuntime } from "./worker-runtime.js";
@@ -96,7 +96,7 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     storage = own;
     try {
       const { notifySlack: _inThisThreadOnly, ...threadOptions } = runtimeOptions;
-      const thread = await startWorkerThread({ config, logLevel: logger.level, options: threadOptions }, { logger, observer: metrics.observer });
+      const thread = await startWorkerThread({ config, logLevel: logger.level, logIdKey: idKeyOf(logger), options: threadOptions }, { logger, observer: metrics.observer });
       worker = thread;
       llmStats = () => thread.llmSnapshot() ?? emptyLlmSnapshot();
       if (config.slack) ({ knowledge, close: closeKnowledge } = openKnowledge(config, { logger, watch: runtimeOptions.watchKnowledge, train: false }));
