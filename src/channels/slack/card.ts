@@ -30,7 +30,8 @@ const HEADER_MAX = 150;
  * `<!channel>`, `<@U123>` and `<http://x|y>` written by a student stay text.
  */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  // A bare "@channel" notifies a whole channel in some clients and settings: a word joiner after the @ keeps it text.
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/@(channel|here|everyone)\b/gi, "@\u2060$1");
 }
 
 /** Escaped and cut to `max` characters, marking the cut. */

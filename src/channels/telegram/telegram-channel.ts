@@ -8,7 +8,7 @@ import { ChannelApiError } from "../../core/errors.js";
 import type { Intake } from "../../core/intake.js";
 import type { Reply } from "../../core/model.js";
 import type { ChannelSender } from "../../core/ports.js";
-import { bodyId, header, parseJson, readBodyOrRefuse, sameSecret } from "../../http/request.js";
+import { bodyId, header, jsonDepth, MAX_JSON_DEPTH, parseJson, readBodyOrRefuse, sameSecret } from "../../http/request.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import { mapUpdate, peopleOf, type MappedUpdate } from "./map-update.js";
 import { renderTelegram } from "./render.js";
@@ -104,10 +104,12 @@ export function createTelegramChannel(settings: TelegramSettings, intake: Intake
     }
     const raw = await readBodyOrRefuse(req, res);
     if (!raw) return;
-    const update = parseJson(raw);
+    const tooDeep = jsonDepth(raw) > MAX_JSON_DEPTH;
+    const update = tooDeep ? undefined : parseJson(raw);
     const updateId = (update as { update_id?: unknown } | undefined)?.update_id;
     if (typeof update !== "object" || update === null || !Number.isSafeInteger(updateId)) {
-      await intake.deadLetter({ channel: "telegram", externalId: bodyId(raw), reason: "body is not a Telegram update", body: raw.toString("utf8") });
+      const reason = tooDeep ? "body nested too deeply" : "body is not a Telegram update";
+      await intake.deadLetter({ channel: "telegram", externalId: bodyId(raw), reason, body: raw.toString("utf8") });
       res.writeHead(200).end();
       return;
     }
