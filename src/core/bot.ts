@@ -33,6 +33,8 @@ export interface BotOptions {
   handlers?: Partial<Record<Intent, IntentHandler>>;
   /** The optional language model: reads unsure or non-English messages and rephrases their answers. Off when absent. */
   language?: LanguageLayer;
+  /** Whether a counselor desk (Slack) sees the leads; false: the lead form says they are only stored. Default true. */
+  counselorDesk?: boolean;
   /** The CPU budget of reading one message (see turn-budget.ts); default 500 ms. */
   turnBudgetMs?: number;
 }
@@ -146,7 +148,7 @@ export function createBot(options: BotOptions): Bot {
 
     let outcome: Outcome;
     // The lead workflow (src/leads/): the form, a counselor holding the conversation, offers, the lead's thread.
-    const leadCtx: LeadContext = { inbound, text: clean.text, state: received.state, profile: received.profile, lead: received.lead ?? null, loaded, now };
+    const leadCtx: LeadContext = { inbound, text: clean.text, state: received.state, profile: received.profile, lead: received.lead ?? null, loaded, now, deskConnected: options.counselorDesk };
     let leadWrite: LeadWrite | undefined;
     let withdrawConsent: { version: string } | undefined;
     try {

@@ -59,6 +59,8 @@ export const leadsSchema = z
         invalid_target_start: sentence,
         queued_contact: withSlots("contact"),
         queued_chat: sentence,
+        /** The form is done but no counselor desk is configured: the lead is only stored (the truth, not a promise of contact). */
+        queued_stored: sentence,
         stopped: sentence,
         already_open: sentence,
         consent_withdrawn: sentence,

@@ -30,6 +30,8 @@ export interface LeadContext {
   lead: OpenLead | null;
   loaded: LoadedKnowledge;
   now: Date;
+  /** False when no counselor desk is configured (see FormOptions.deskConnected). */
+  deskConnected?: boolean;
 }
 
 /** A turn the lead workflow answered itself. */
@@ -99,7 +101,7 @@ export function takeOver(ctx: LeadContext): LeadTurn | null {
     const understanding = understand(ctx.text, { ...state, pending: undefined }, nlu, kb, ctx.now, payload);
     const turn: Turn = { inbound: ctx.inbound, text: ctx.text, truncated: false, understanding, state, profile: ctx.profile, kb, now: ctx.now };
     const defaultCountry = ctx.inbound.channel === "whatsapp" ? countryOfNumber(ctx.inbound.sender) : undefined;
-    const r = advanceForm(turn, lead, config, { defaultCountry });
+    const r = advanceForm(turn, lead, config, { defaultCountry, deskConnected: ctx.deskConnected });
     if (r.aside) return { ...base, replies: r.replies, lead: { id: lead.id, whileStatus: "collecting", set: r.set }, route: true };
     return {
       ...base,
