@@ -23,7 +23,7 @@ program
   .description("chat with rotabot in the terminal (piped input: one message per line)")
   .action(async () => {
     const config = loadConfig();
-    const logger = createLogger(config.logLevel ?? "warn");
+    const logger = createLogger(config.logLevel ?? "warn", undefined, { idKey: config.logIdSecret });
     const progress = (line: string) => process.stderr.write(`rotabot: ${line}\n`);
     const app = await createApp(config, { logger, watchKnowledge: true, progress });
     const stop = onSignal(() => app.close());
@@ -46,7 +46,7 @@ program
   .description("run the webhook server (PORT) for the configured channels: Telegram, WhatsApp, Slack (counselors); /healthz, /readyz, /metrics")
   .action(async () => {
     const config = loadConfig();
-    const logger = createLogger(config.logLevel ?? "info");
+    const logger = createLogger(config.logLevel ?? "info", undefined, { idKey: config.logIdSecret });
     const { startServer } = await import("./serve.js");
     const server = await startServer(config, { logger });
     await new Promise<void>((resolve) => {
@@ -64,7 +64,7 @@ program
   .description('read JSON lines {"conversation","text"} on stdin, write one JSON line per input line (throwaway in-memory store)')
   .action(async () => {
     const config = loadConfig();
-    const logger = createLogger(config.logLevel ?? "error");
+    const logger = createLogger(config.logLevel ?? "error", undefined, { idKey: config.logIdSecret });
     const app = await createApp(config, { logger, storage: { kind: "pglite" } });
     try {
       await replay(app.bot, process.stdin, (line) => process.stdout.write(`${line}\n`));

@@ -19,20 +19,24 @@ const envSchema = z.object({
   ROTABOT_DATA_DIR: z.string().min(1).default("./data"),
   KNOWLEDGE_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+  LOG_ID_SECRET: z.string().min(16, "must be at least 16 characters (a random string)").optional(),
   MAX_MESSAGE_CHARS: z.coerce.number().int().min(100).max(100_000).default(2000),
+  TURN_BUDGET_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   ROTABOT_CONSOLE_USER: z.string().min(1).max(100).default("local"),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be the server's public base URL, such as https://bot.example.org" }).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (a random string; Prometheus sends it as a bearer token)").optional(),
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, "must look like 123456:ABC-DEF... (from @BotFather)").optional(),
-  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, "must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)").optional(),
+  // Telegram allows 1 character; a guessable secret is no check, so at least 16 (a random string).
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's characters; at least 16 so it cannot be guessed)").optional(),
   TELEGRAM_MODE: z.enum(["webhook", "polling"]).optional(),
   TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
   WHATSAPP_ACCESS_TOKEN: z.string().min(1).optional(),
   WHATSAPP_PHONE_NUMBER_ID: z.string().regex(/^\d+$/, "must be the numeric phone number id from the WhatsApp Manager").optional(),
-  WHATSAPP_APP_SECRET: z.string().min(1).optional(),
-  WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
+  WHATSAPP_APP_SECRET: z.string().min(16, "must be the app secret from the Meta app's Basic settings (32 characters; at least 16)").optional(),
+  WHATSAPP_VERIFY_TOKEN: z.string().min(8, "must be at least 8 characters (any string you also enter in the Meta webhook settings)").optional(),
   WHATSAPP_API_BASE: z.url().default(GRAPH_API_BASE_DEFAULT),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: "must be the base URL of an OpenAI-compatible API, such as http://localhost:11434/v1" }).optional(),
@@ -46,7 +50,7 @@ const envSchema = z.object({
   PROMPTS_DIR: z.string().min(1).optional(),
   // --- Slack (counselor desk) ---
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[\w-]+$/, "must be a bot token starting with xoxb- (OAuth & Permissions page of the Slack app)").optional(),
-  SLACK_SIGNING_SECRET: z.string().min(8, "must be the signing secret from the Slack app's Basic Information page").optional(),
+  SLACK_SIGNING_SECRET: z.string().min(16, "must be the signing secret from the Slack app's Basic Information page (32 characters; at least 16)").optional(),
   SLACK_LEADS_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{5,}$/, "must be a channel id such as C0123ABCDEF (channel details, at the bottom), not its name").optional(),
   SLACK_API_URL: z.url().default(SLACK_API_URL_DEFAULT),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-[\w-]+$/, "must be an app-level token starting with xapp- (Socket Mode)").optional(),
@@ -65,9 +69,14 @@ export interface Config {
   database: { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string };
   knowledgeDir: string;
   logLevel?: (typeof LOG_LEVELS)[number];
+  /** The key of the keyed hashes that stand for ids (phone numbers) in logs. */
+  logIdSecret?: string;
   maxMessageChars: number;
+  /** The CPU budget of reading one message, in milliseconds. */
+  turnBudgetMs: number;
   consoleUser: string;
-  server: { port: number; publicUrl?: string; rateLimitPerMinute: number; workerConcurrency: number };
+  /** `metricsToken`: the bearer token /metrics requires; without it, /metrics answers loopback clients only. */
+  server: { port: number; publicUrl?: string; rateLimitPerMinute: number; workerConcurrency: number; metricsToken?: string };
   telegram?: { token: string; mode: "webhook" | "polling"; webhookSecret?: string; webhookUrl?: string; apiRoot: string };
   whatsapp?: { accessToken: string; phoneNumberId: string; appSecret: string; verifyToken: string; apiBase: string };
   /** The optional LLM layer: on only when OPENAI_API_KEY or OPENAI_BASE_URL is set. */
@@ -175,9 +184,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       : { kind: "pglite" as const, dataDir: resolve(e.ROTABOT_DATA_DIR) },
     knowledgeDir: resolve(e.KNOWLEDGE_DIR ?? resolve(PACKAGE_ROOT, "knowledge")),
     logLevel: e.LOG_LEVEL,
+    logIdSecret: e.LOG_ID_SECRET,
     maxMessageChars: e.MAX_MESSAGE_CHARS,
+    turnBudgetMs: e.TURN_BUDGET_MS,
     consoleUser: e.ROTABOT_CONSOLE_USER,
-    server: { port: e.PORT, publicUrl, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE, workerConcurrency: e.WORKER_CONCURRENCY },
+    server: { port: e.PORT, publicUrl, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE, workerConcurrency: e.WORKER_CONCURRENCY, metricsToken: e.METRICS_TOKEN },
     telegram,
     whatsapp,
     llm:

@@ -12,7 +12,7 @@ import { createIntake } from "./inbox/intake.js";
 import type { Config } from "./config.js";
 import { createMetrics } from "./http/metrics.js";
 import { createHttpServer, type HttpServerOptions } from "./http/server.js";
-import type { Logger } from "./logger.js";
+import { idKeyOf, type Logger } from "./logger.js";
 import { openKnowledge } from "./main.js";
 import { openStorage, type Storage, type StorageTarget } from "./storage/open-storage.js";
 import { startWorkerRuntime } from "./worker-runtime.js";
@@ -101,7 +101,7 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     storage = own;
     try {
       const { notifySlack: _inThisThreadOnly, ...threadOptions } = runtimeOptions;
-      const thread = await startWorkerThread({ config, logLevel: logger.level, options: threadOptions }, { logger, observer: metrics.observer });
+      const thread = await startWorkerThread({ config, logLevel: logger.level, logIdKey: idKeyOf(logger), options: threadOptions }, { logger, observer: metrics.observer });
       worker = thread;
       llmStats = () => thread.llmSnapshot() ?? emptyLlmSnapshot();
       if (config.slack) ({ knowledge, close: closeKnowledge } = openKnowledge(config, { logger, watch: runtimeOptions.watchKnowledge, train: false }));
@@ -196,6 +196,7 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
   const http = createHttpServer({
     webhooks,
     metrics,
+    metricsToken: config.server.metricsToken,
     logger,
     async ready() {
       const checks: Record<string, string> = {};
@@ -203,7 +204,9 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
         await db.store.ping();
         checks.database = "ok";
       } catch (err) {
-        checks.database = `unreachable: ${err instanceof Error ? err.message : String(err)}`.slice(0, 200);
+        // The database's own words (host names, users) stay in the log.
+        checks.database = "unreachable";
+        logger.warn({ err: err instanceof Error ? err.message.slice(0, 200) : String(err) }, "readiness: the database does not answer");
       }
       checks.knowledge = (await worker.knowledgeEntries()) > 0 ? "ok" : threaded ? "worker thread not running" : "empty";
       return { ok: Object.values(checks).every((v) => v === "ok"), checks };

@@ -14,6 +14,8 @@ import type { StorageTarget } from "./storage/open-storage.js";
 export interface ThreadData {
   config: Readonly<Config>;
   logLevel: string;
+  /** The server thread's pseudonym key, so that both threads log an id the same way. */
+  logIdKey?: string;
   options: {
     storage?: StorageTarget;
     telegramBotInfo?: UserFromGetMe;

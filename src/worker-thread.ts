@@ -31,7 +31,7 @@ const data = workerData as ThreadData;
 const post = (m: FromThread) => port.postMessage(m);
 
 // Log lines go to the server thread, which writes them with its own logger (one stream, one format).
-const logger = createLogger(data.logLevel, { write: (line: string) => post({ type: "log", line }) });
+const logger = createLogger(data.logLevel, { write: (line: string) => post({ type: "log", line }) }, { idKey: data.logIdKey });
 const observer: WorkerObserver = {
   turn: (...args) => post({ type: "observe", what: "turn", args }),
   delivery: (...args) => post({ type: "observe", what: "delivery", args }),

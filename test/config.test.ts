@@ -3,7 +3,7 @@ import { loadConfig } from "../src/config.js";
 import { ConfigError } from "../src/core/errors.js";
 
 const TOKEN = "123456:ABC-def_ghi";
-const whatsapp = { WHATSAPP_ACCESS_TOKEN: "EAAG", WHATSAPP_PHONE_NUMBER_ID: "100000000000001", WHATSAPP_APP_SECRET: "s", WHATSAPP_VERIFY_TOKEN: "v" };
+const whatsapp = { WHATSAPP_ACCESS_TOKEN: "EAAG", WHATSAPP_PHONE_NUMBER_ID: "100000000000001", WHATSAPP_APP_SECRET: "0123456789abcdef0123456789abcdef", WHATSAPP_VERIFY_TOKEN: "verify-me" };
 
 /** The message of the ConfigError that `env` causes. */
 function problem(env: Record<string, string>): string {
@@ -30,7 +30,7 @@ describe("settings", () => {
   });
 
   it("defaults to webhook mode when the server has a public URL, and derives the webhook URL", () => {
-    const c = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, PUBLIC_URL: "https://bot.example.org/", TELEGRAM_WEBHOOK_SECRET: "abc_DEF-123" });
+    const c = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, PUBLIC_URL: "https://bot.example.org/", TELEGRAM_WEBHOOK_SECRET: "abc_DEF-123-ghi_JKL" });
     expect(c.telegram).toMatchObject({ mode: "webhook", webhookUrl: "https://bot.example.org/telegram/webhook" });
   });
 
@@ -43,6 +43,15 @@ describe("settings", () => {
     expect(problem({ TELEGRAM_BOT_TOKEN: "not-a-token" })).toMatch(/TELEGRAM_BOT_TOKEN/);
   });
 
+  it("refuses secrets too short to be secret (issue 14), naming the minimum", () => {
+    expect(problem({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_SECRET: "a" })).toMatch(/TELEGRAM_WEBHOOK_SECRET: must be 16-256 characters/);
+    expect(problem({ ...whatsapp, WHATSAPP_APP_SECRET: "s" })).toMatch(/WHATSAPP_APP_SECRET: .*at least 16/);
+    expect(problem({ ...whatsapp, WHATSAPP_VERIFY_TOKEN: "v" })).toMatch(/WHATSAPP_VERIFY_TOKEN: must be at least 8/);
+    expect(problem({ SLACK_BOT_TOKEN: "xoxb-1-2-abc", SLACK_SIGNING_SECRET: "short", SLACK_LEADS_CHANNEL: "C0123ABCDEF" })).toMatch(/SLACK_SIGNING_SECRET: .*at least 16/);
+    expect(problem({ METRICS_TOKEN: "short" })).toMatch(/METRICS_TOKEN: must be at least 16/);
+    expect(problem({ LOG_ID_SECRET: "short" })).toMatch(/LOG_ID_SECRET: must be at least 16/);
+  });
+
   it("asks for the token when other Telegram settings are set", () => {
     expect(problem({ TELEGRAM_MODE: "polling" })).toMatch(/TELEGRAM_BOT_TOKEN: missing/);
   });
@@ -52,7 +61,7 @@ describe("settings", () => {
   });
 
   it("names every WhatsApp setting that is missing when only some are set", () => {
-    const message = problem({ WHATSAPP_ACCESS_TOKEN: "EAAG", WHATSAPP_APP_SECRET: "s" });
+    const message = problem({ WHATSAPP_ACCESS_TOKEN: "EAAG", WHATSAPP_APP_SECRET: "0123456789abcdef0123456789abcdef" });
     expect(message).toMatch(/WHATSAPP_PHONE_NUMBER_ID: missing/);
     expect(message).toMatch(/WHATSAPP_VERIFY_TOKEN: missing/);
     expect(message).not.toMatch(/WHATSAPP_ACCESS_TOKEN: missing/);

@@ -32,6 +32,12 @@ export interface CallContext {
   conversation: string;
   /** The student's name as stored in their profile, if any: redacted before any call. */
   knownNames?: string[];
+  /**
+   * The student's earlier messages, beyond the recent turns: never sent, only
+   * read for names they introduced ("my name is …"), which are redacted
+   * wherever they come up again.
+   */
+  earlierTexts?: readonly string[];
 }
 
 export interface ClassifyInput extends CallContext {

@@ -36,7 +36,7 @@ export interface LeadSummary {
   /** The profile as readable label/value pairs (status, year, Step 1, specialty, target start…). */
   profile: { label: string; value: string }[];
   /** The student's recent questions and what the bot answered (short), oldest first. */
-  questions: { text: string; answer: string; entryId?: string }[];
+  questions: { text: string; answer: string; entryId?: string; /** The language model wrote the answer: marked on the card. */ generated?: boolean }[];
   /** The question the bot could not answer, when the lead came from failed turns. */
   failedQuestion?: string;
   score: number;

@@ -46,4 +46,6 @@ export interface Reply {
   text: string;
   quickReplies?: QuickReply[];
   citations?: Citation[];
+  /** Written by the language model (rephrased), not taken as is from the knowledge base: marked as such for counselors. */
+  generated?: boolean;
 }

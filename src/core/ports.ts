@@ -18,6 +18,8 @@ export interface StoredMessage {
   createdAt: Date;
   /** For a student's message: no knowledge entry answered it. */
   fellBack?: boolean;
+  /** For a reply: the language model wrote it. */
+  generated?: boolean;
 }
 
 // ---- Leads, turn side (the lead form, consent, the lead's Slack thread) ----
@@ -53,7 +55,7 @@ export interface LeadWrite {
   set?: LeadFields;
   consent?: { decision: ConsentDecision; version: string };
   card?: boolean;
-  thread?: { key: string; from: "student" | "bot" | "system"; text: string }[];
+  thread?: { key: string; from: "student" | "bot" | "system"; text: string; generated?: boolean }[];
 }
 
 /** What saving a turn did to its lead. */
@@ -166,7 +168,9 @@ export interface OutboxItem {
 export type OutboxPayload =
   | { kind: "reply"; reply: Reply; inboundAt?: string; leadId?: number }
   | { kind: "lead_card"; leadId: number }
-  | { kind: "thread"; leadId: number; from: "student" | "bot" | "system"; text: string; broadcast?: boolean }
+  | { kind: "thread"; leadId: number; from: "student" | "bot" | "system"; text: string; broadcast?: boolean; postedTs?: string; generated?: boolean }
+  /** `/forget`: a thread message already posted (its Slack ts) is overwritten with a notice. */
+  | { kind: "thread_erase"; leadId: number; ts: string }
   | { kind: "lead_event"; leadId: number; change: string; at: string; facts: Record<string, unknown> };
 
 /**
@@ -180,7 +184,7 @@ export interface InboxStore {
   /** Stores an inbound event as pending. `isNew: false` for a redelivery. Throws when the database fails. */
   accept(inbound: Inbound, options?: { seq?: number; truncated?: boolean }): Promise<{ isNew: boolean }>;
   /** Keeps an authenticated event that cannot be processed, with the reason. */
-  deadLetter(letter: { channel: Channel; externalId: string; sender?: string; reason: string; body: string }): Promise<void>;
+  deadLetter(letter: { channel: Channel; externalId: string; sender?: string; conversation?: string; reason: string; body: string }): Promise<void>;
   /** Records a delivery receipt (sent, delivered, read, failed). */
   recordStatus(status: { channel: Channel; messageId: string; status: string; recipient?: string; error?: string; at: Date }): Promise<void>;
   /** The conversation's pending messages, in platform order. */
@@ -198,6 +202,13 @@ export interface InboxStore {
   markSent(id: number, at: Date): Promise<void>;
   markRetry(id: number, error: string, next: Date): Promise<void>;
   markUndeliverable(id: number, error: string): Promise<void>;
+  /**
+   * Claims a pending item until `until` (it is not due before then). With
+   * `ifDueBy`, only if it is due by then: false when another deliverer
+   * claimed it first. Without, the claim is renewed (false when it is no
+   * longer pending).
+   */
+  lease(id: number, until: Date, ifDueBy?: Date): Promise<boolean>;
   /** Counts for /metrics: pending inbox messages and undelivered outbox items per channel. */
   depths(): Promise<{ channel: string; inbox: number; outbox: number; dead: number }[]>;
   /** The conversation lock (see SqlDriver.tryLock). */
@@ -212,7 +223,8 @@ export interface ChannelSender {
   readonly channel: Channel;
   /** How long after the student's last message free-form replies are allowed (WhatsApp: 24 h). */
   readonly replyWindowMs?: number;
-  send(conversation: string, reply: Reply): Promise<void>;
+  /** `signal` aborts the send (the worker's bound on it): stop and throw. */
+  send(conversation: string, reply: Reply, signal?: AbortSignal): Promise<void>;
   /** Shows that a reply is being written, where the platform can. Never throws. */
   typing?(conversation: string): void;
 }

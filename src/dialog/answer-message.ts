@@ -1,4 +1,5 @@
 import { definedOnly } from "../core/defined.js";
+import type { TurnBudget } from "../core/turn-budget.js";
 import type { Classification } from "../core/language-model.js";
 import type { Inbound } from "../core/model.js";
 import type { ConversationState, Profile } from "../core/state.js";
@@ -26,6 +27,8 @@ export interface AnswerMessageInput {
   hint?: Classification;
   /** The offline reading of `text`, when the caller already has it. */
   reading?: Understanding;
+  /** Checked before each sentence is read; throws once the turn's CPU budget is spent. */
+  budget?: TurnBudget;
 }
 
 /**
@@ -47,6 +50,7 @@ export function answerMessage(input: AnswerMessageInput): Outcome {
   // Sentences that only tell rotabot about the student are context, not questions.
   const understood = new Map<string, Understanding>([[text, whole]]);
   const understandPart = (part: string, st: ConversationState) => {
+    input.budget?.check();
     const cached = st === state ? understood.get(part) : undefined;
     const u = cached ?? understand(part, st, nlu, kb, now);
     if (st === state) understood.set(part, u);

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from "../core/clock.js";
 import type { Intent } from "../core/intents.js";
 import { createKeyedQueue } from "../core/keyed-queue.js";
+import { TurnBudgetExceeded } from "../core/turn-budget.js";
 import type { LeadStatus } from "../core/lead.js";
 import type { LanguageLayer } from "../core/language-model.js";
 import type { Inbound, Reply } from "../core/model.js";
@@ -26,6 +27,10 @@ export interface BotOptions {
   handlers?: Partial<Record<Intent, IntentHandler>>;
   /** The optional language model: reads unsure or non-English messages and rephrases their answers. Off when absent. */
   language?: LanguageLayer;
+  /** Whether a counselor desk (Slack) sees the leads; false: the lead form says they are only stored. Default true. */
+  counselorDesk?: boolean;
+  /** The CPU budget of reading one message (see core/turn-budget.ts); default 500 ms. */
+  turnBudgetMs?: number;
 }
 
 /** What one call of `handle` produced. */
@@ -55,6 +60,8 @@ export interface Bot {
   process(inbound: Inbound, options?: { truncated?: boolean; limited?: boolean }): Promise<HandleResult>;
 }
 
+const DEFAULT_TURN_BUDGET_MS = 500;
+
 /**
  * The bot: for each message, load the conversation, run the turn's steps
  * (steps/index.ts) over one TurnContext, and save what they decided. A step
@@ -81,14 +88,22 @@ export function createBot(options: BotOptions): Bot {
       maxChars,
       route,
       language: options.language,
+      counselorDesk: options.counselorDesk,
+      turnBudgetMs: options.turnBudgetMs ?? DEFAULT_TURN_BUDGET_MS,
       history: (limit) => store.history(inbound.channel, inbound.conversation, limit),
     };
     try {
       await runSteps(ctx);
       if (!ctx.outcome) throw new Error("no step of the turn answered");
     } catch (err) {
-      log.error({ err, channel: inbound.channel, conversation: inbound.conversation, messageId: inbound.id }, "turn failed");
-      Object.assign(ctx, { outcome: fixedOutcome(ctx, ctx.knowledge.kb.messages.error), lead: undefined, withdrawConsent: undefined });
+      const { messages } = ctx.knowledge.kb;
+      if (err instanceof TurnBudgetExceeded) {
+        log.warn({ channel: inbound.channel, messageId: inbound.id, chars: inbound.text.length, budgetMs: err.budgetMs }, "turn over its CPU budget; answered with a short notice");
+      } else {
+        log.error({ err, channel: inbound.channel, conversation: inbound.conversation, messageId: inbound.id }, "turn failed");
+      }
+      const text = err instanceof TurnBudgetExceeded ? messages.too_complex : messages.error;
+      Object.assign(ctx, { outcome: fixedOutcome(ctx, text), lead: undefined, withdrawConsent: undefined });
     }
     return saveTurn(ctx, { store, log, deliver: how.deliver, at: clock.now() });
   }

@@ -70,7 +70,12 @@ export function shouldConsult(whole: Understanding, text: string, payload: strin
  */
 export function applyHint(offline: Understanding, hint: Classification): Understanding {
   const facts: Partial<Profile> = { ...hint.facts, ...definedOnly(offline.facts) };
-  if (offline.command || offline.confirmation || offline.analysis.emergency) return offline;
+  // `offline` reads the model's restatement, and a command is the student's to type: one the model wrote never runs.
+  if (offline.command) {
+    const { command: _modelCommand, ...read } = offline;
+    return { ...read, intent: hint.intent, confidence: Math.min(1, hint.confidence), fellBack: hint.intent === "out_of_scope", facts };
+  }
+  if (offline.confirmation || offline.analysis.emergency) return offline;
   if (!offline.fellBack && offline.confidence >= CONSULT_BELOW) return { ...offline, facts };
   if (hint.intent === "out_of_scope") return { ...offline, facts };
   return { ...offline, intent: hint.intent, confidence: Math.max(offline.confidence, Math.min(1, hint.confidence)), fellBack: false, facts };

@@ -49,6 +49,10 @@ export interface TurnContext {
   readonly route: (turn: Turn) => TurnResult;
   /** The optional language model; absent offline. */
   readonly language?: LanguageLayer;
+  /** Whether a counselor desk sees the leads (false: the lead form tells the student they are only stored). */
+  readonly counselorDesk?: boolean;
+  /** The CPU budget of reading the message's sentences (answer-questions); past it, the turn gives up. */
+  readonly turnBudgetMs: number;
   /** The conversation's last `limit` stored messages, oldest first. */
   history(limit: number): Promise<StoredMessage[]>;
   reading?: Reading;
@@ -72,5 +76,5 @@ export function fixedOutcome(ctx: TurnContext, text: string): Outcome {
 /** The turn as the lead workflow (src/leads/workflow.ts) reads it. */
 export function leadContext(ctx: TurnContext): LeadContext {
   const { state, profile, lead } = ctx.conversation;
-  return { inbound: ctx.inbound, text: ctx.inbound.text, state, profile, lead: lead ?? null, loaded: ctx.knowledge, now: ctx.now };
+  return { inbound: ctx.inbound, text: ctx.inbound.text, state, profile, lead: lead ?? null, loaded: ctx.knowledge, now: ctx.now, deskConnected: ctx.counselorDesk };
 }

@@ -17,8 +17,23 @@ export interface Metrics {
  * With the LLM layer on (`llm`), its requests by kind and outcome, grounding
  * rejections by kind, tokens and cost, read from the layer's counters.
  */
-export function createMetrics(inbox: Pick<InboxStore, "depths">, llm?: Pick<LlmStats, "snapshot">): Metrics {
+export function createMetrics(inbox: Pick<InboxStore, "depths">, llm?: Pick<LlmStats, "snapshot">, options: { depthsCacheMs?: number } = {}): Metrics {
   const registry = new Registry();
+  // Scrapes share one depth query at a time and its answer for a few seconds: twenty
+  // scrapers must not mean twenty counts in the database that also acks the webhooks.
+  const cacheMs = options.depthsCacheMs ?? 5_000;
+  let cached: { at: number; value: Promise<Awaited<ReturnType<typeof inbox.depths>>> } | undefined;
+  const depths = () => {
+    const now = performance.now();
+    if (!cached || now - cached.at > cacheMs) {
+      const value = inbox.depths();
+      cached = { at: now, value };
+      value.catch(() => {
+        if (cached?.value === value) cached = undefined;
+      });
+    }
+    return cached.value;
+  };
   collectDefaultMetrics({ register: registry, prefix: "rotabot_process_" });
   const turns = new Counter({ name: "rotabot_turns_total", help: "Messages processed, by channel and outcome", labelNames: ["channel", "outcome"], registers: [registry] });
   const turnSeconds = new Histogram({
@@ -46,7 +61,7 @@ export function createMetrics(inbox: Pick<InboxStore, "depths">, llm?: Pick<LlmS
     async collect() {
       this.reset();
       try {
-        for (const d of await inbox.depths()) {
+        for (const d of await depths()) {
           this.set({ channel: d.channel, queue: "inbox" }, d.inbox);
           this.set({ channel: d.channel, queue: "outbox" }, d.outbox);
           this.set({ channel: d.channel, queue: "dead" }, d.dead);

@@ -40,6 +40,31 @@ export async function readBodyOrRefuse(req: IncomingMessage, res: ServerResponse
   }
 }
 
+/** Nesting deeper than this is not a platform's event: no platform sends more than a dozen levels. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * How deeply the JSON in `raw` nests (brackets outside strings), scanning the
+ * bytes without parsing: a signed body 10,000 levels deep would otherwise
+ * overflow the stack wherever it is walked (mapping, serializing) and be
+ * answered 503, and the platform would redeliver it forever.
+ */
+export function jsonDepth(raw: Buffer): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
 /** The parsed JSON, or undefined when the bytes are not JSON. */
 export function parseJson(raw: Buffer): unknown {
   try {

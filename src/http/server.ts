@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { silentLogger, type Logger } from "../logger.js";
 import type { Metrics } from "./metrics.js";
+import { sameSecret } from "./request.js";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -10,6 +11,8 @@ export interface HttpServerOptions {
   /** Readiness: the database answers and the knowledge base is loaded. */
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
   metrics: Metrics;
+  /** The bearer token /metrics requires; without one, /metrics answers clients on the loopback interface only. */
+  metricsToken?: string;
   logger?: Logger;
 }
 
@@ -37,10 +40,18 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === "/healthz" && req.method === "GET") return json(res, 200, { status: "ok" });
     if (path === "/readyz" && req.method === "GET") {
-      const r = await options.ready().catch((err: unknown) => ({ ok: false, checks: { error: String(err) } }));
+      // Anyone may ask whether rotabot is ready; the reasons go to the log, never into the answer.
+      const r = await options.ready().catch((err: unknown) => {
+        log.warn({ err: err instanceof Error ? err.message.slice(0, 200) : String(err) }, "readiness check failed");
+        return { ok: false, checks: { error: "check failed" } };
+      });
       return json(res, r.ok ? 200 : 503, { status: r.ok ? "ready" : "not ready", checks: r.checks });
     }
     if (path === "/metrics" && req.method === "GET") {
+      if (!mayScrape(req, options.metricsToken)) {
+        res.writeHead(401, { "content-type": "text/plain", "www-authenticate": 'Bearer realm="rotabot metrics"' }).end("unauthorized");
+        return;
+      }
       const body = await options.metrics.registry.metrics();
       res.writeHead(200, { "content-type": options.metrics.registry.contentType }).end(body);
       return;
@@ -93,6 +104,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       await closed;
     },
   };
+}
+
+/** A bearer token equal to METRICS_TOKEN (constant time); without one set, a loopback client. */
+export function mayScrape(req: IncomingMessage, token: string | undefined): boolean {
+  if (token) {
+    const given = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1]?.trim() ?? "";
+    return sameSecret(given, token);
+  }
+  const address = req.socket.remoteAddress ?? "";
+  return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {

@@ -1,9 +1,11 @@
 import { silentLogger, type Logger } from "../logger.js";
 import type { Bot } from "../dialog/bot.js";
 import { systemClock, type Clock } from "../core/clock.js";
-import { ChannelApiError } from "../core/errors.js";
 import type { Channel } from "../core/model.js";
+import { brief, createOutboxDelivery } from "./outbox-delivery.js";
 import type { ChannelSender, InboxStore, OutboxItem, PendingMessage } from "../core/ports.js";
+
+export { backoffMs } from "./outbox-delivery.js";
 
 /** What the worker reports, for /metrics. */
 export interface WorkerObserver {
@@ -38,6 +40,8 @@ export interface WorkerOptions {
    * logged, never thrown.
    */
   onUndeliverable?(item: OutboxItem, reason: string): Promise<void>;
+  /** The longest one reply may take to send before it is abandoned and retried (see OutboxDeliveryOptions). */
+  sendTimeoutMs?: number;
 }
 
 export interface InboxWorker {
@@ -52,13 +56,14 @@ export interface InboxWorker {
 }
 
 const BATCH = 20;
-const MAX_BACKOFF_MS = 5 * 60_000;
 
 /**
  * Processes the inbox. Each conversation is drained by one worker at a time,
  * under a database lock, so messages of one chat are handled one by one and in
  * platform order even with several processes; its outbox is delivered in order
- * after each turn. Sends are slow work done here, never in a webhook request.
+ * after each turn, in the background (outbox-delivery.ts), so a hanging send
+ * never holds one of the `concurrency` turn slots. Sends are slow work done
+ * here, never in a webhook request.
  */
 export function createInboxWorker(options: WorkerOptions): InboxWorker {
   const { bot, inbox, observer = {} } = options;
@@ -69,9 +74,9 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
   const rateLimit = options.rateLimitPerMinute ?? 20;
   const senders = new Map(options.senders.map((s) => [s.channel, s]));
 
-  // Sent, but the database could not record it (it went down mid-turn): recording is
-  // retried before anything else, so the student does not get the reply twice.
-  const sentUnrecorded = new Map<number, Date>();
+  // Replies leave apart from the turns: a hanging platform never holds a turn slot.
+  const delivery = createOutboxDelivery({ inbox, clock, log, observer, onUndeliverable: options.onUndeliverable, sendTimeoutMs: options.sendTimeoutMs });
+  const deliver = (sender: ChannelSender, conversation: string) => delivery.deliver(sender, conversation);
   const queued: string[] = [];
   const scheduled = new Set<string>();
   const running = new Set<string>();
@@ -133,8 +138,9 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
     const release = await inbox.tryLock(`conversation:${channel}:${conversation}`);
     // Another process holds it; it looks for new messages again after releasing.
     if (!release) return;
+    let yielded = false;
     try {
-      await deliver(sender, conversation);
+      deliver(sender, conversation);
       for (;;) {
         const batch = await inbox.pending(channel, conversation, BATCH);
         if (batch.length === 0) break;
@@ -145,15 +151,20 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
           // answers through microtasks, and a backlog of turns would otherwise starve the acks.
           await new Promise<void>((resolve) => setImmediate(resolve));
           await processOne(sender, message);
-          await deliver(sender, conversation);
+          deliver(sender, conversation);
+          // Round robin: other conversations wait for a slot, so this one's backlog goes to the back of the queue.
+          if (queued.length > 0 && running.size >= concurrency) {
+            yielded = true;
+            break;
+          }
         }
-        if (stopping) break;
+        if (stopping || yielded) break;
       }
     } finally {
       await release();
     }
     // A message accepted by another process while the lock was held may have found it taken.
-    if (!stopping && (await inbox.pending(channel, conversation, 1)).length > 0) again.add(keyOf(channel, conversation));
+    if (!stopping && (yielded || (await inbox.pending(channel, conversation, 1)).length > 0)) again.add(keyOf(channel, conversation));
   }
 
   async function processOne(sender: ChannelSender, m: PendingMessage) {
@@ -176,73 +187,6 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
       log.error({ err: brief(err), channel, messageId: id, attempt: m.attempts + 1 }, dead ? "message moved to dead letters" : "turn failed; will retry");
       await inbox.markFailed(channel, id, brief(err), dead);
       observer.turn?.(channel, seconds(), dead ? "dead" : "failed");
-    }
-  }
-
-  /** Sends the conversation's outbox in order; stops at the first item that must wait. */
-  async function deliver(sender: ChannelSender, conversation: string) {
-    const { channel } = sender;
-    const items = await inbox.undelivered(channel, conversation, BATCH);
-    for (const item of items) {
-      const sentAt = sentUnrecorded.get(item.id);
-      if (sentAt) {
-        await inbox.markSent(item.id, sentAt);
-        sentUnrecorded.delete(item.id);
-        continue;
-      }
-      const now = clock.now();
-      if (item.nextAttemptAt > now) return;
-      const { payload } = item;
-      if (payload.kind !== "reply") {
-        // Slack traffic has its own relay; nothing else belongs in a messenger's outbox.
-        await inbox.markUndeliverable(item.id, `not a reply: ${payload.kind}`);
-        continue;
-      }
-      if (sender.replyWindowMs !== undefined) {
-        // The message this replies to opens the window; only when that is too old does a
-        // later message of the student's (read from the database) matter.
-        const own = payload.inboundAt ? Date.parse(payload.inboundAt) : Number.NaN;
-        const open = (t: number) => now.getTime() - t <= (sender.replyWindowMs as number);
-        if (!(Number.isFinite(own) && open(own)) && !open((await inbox.lastInboundAt(channel, conversation))?.getTime() ?? 0)) {
-          await inbox.markUndeliverable(item.id, "reply window closed");
-          observer.delivery?.(channel, "undeliverable");
-          await reportUndeliverable(item, "reply window closed");
-          continue;
-        }
-      }
-      try {
-        await sender.send(conversation, payload.reply);
-      } catch (err) {
-        if (err instanceof ChannelApiError && err.details.permanent) {
-          log.warn({ channel, outboxId: item.id, reason: err.details.reason ?? err.message }, "reply undeliverable");
-          await inbox.markUndeliverable(item.id, err.details.reason ?? err.message);
-          observer.delivery?.(channel, "undeliverable");
-          await reportUndeliverable(item, err.details.reason ?? err.message);
-          continue;
-        }
-        const retryAfter = err instanceof ChannelApiError ? err.details.retryAfterMs : undefined;
-        const next = new Date(now.getTime() + backoffMs(item.attempts, retryAfter));
-        log.warn({ channel, outboxId: item.id, attempt: item.attempts + 1, err: brief(err) }, "send failed; will retry");
-        observer.delivery?.(channel, "retry");
-        await inbox.markRetry(item.id, brief(err), next);
-        return;
-      }
-      const sent = clock.now();
-      observer.delivery?.(channel, "sent");
-      try {
-        await inbox.markSent(item.id, sent);
-      } catch (err) {
-        if (sentUnrecorded.size < 100_000) sentUnrecorded.set(item.id, sent);
-        throw err;
-      }
-    }
-  }
-
-  async function reportUndeliverable(item: OutboxItem, reason: string) {
-    try {
-      await options.onUndeliverable?.(item, reason);
-    } catch (err) {
-      log.warn({ channel: item.channel, outboxId: item.id, err: brief(err) }, "could not report an undeliverable reply to its lead");
     }
   }
 
@@ -271,19 +215,14 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
       queued.length = 0;
       scheduled.clear();
       if (running.size > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+      // The replies of the last turns leave before the process does (each send is bounded).
+      await delivery.idle();
     },
-    idle() {
-      if (running.size === 0 && queued.length === 0 && settling.size === 0) return Promise.resolve();
-      return new Promise((resolve) => idleWaiters.push(resolve));
+    async idle() {
+      if (running.size > 0 || queued.length > 0 || settling.size > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+      await delivery.idle();
     },
   };
-}
-
-/** Exponential backoff with jitter, never sooner than the platform asked. */
-export function backoffMs(attempts: number, retryAfterMs?: number): number {
-  const exp = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempts);
-  const jittered = exp / 2 + Math.random() * (exp / 2);
-  return Math.max(jittered, retryAfterMs ?? 0);
 }
 
 /** The database is unreachable (not a bad statement): retry later without counting an attempt. */
@@ -292,9 +231,4 @@ export function isTransient(err: unknown): boolean {
   const code = e?.code ?? "";
   if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03"].includes(code) || code.startsWith("08")) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(e?.message ?? "");
-}
-
-/** An error's name and message, never its stack or the data it carries. */
-function brief(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : String(err).slice(0, 300);
 }

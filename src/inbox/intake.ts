@@ -13,7 +13,7 @@ export interface Intake {
   /** Stores a message (cleaned, capped) as pending and wakes the worker. `isNew: false` for a redelivery. */
   accept(inbound: Inbound, seq?: number): Promise<{ isNew: boolean }>;
   /** Keeps an authenticated event that cannot be processed, with the reason. */
-  deadLetter(letter: { channel: Channel; externalId: string; sender?: string; reason: string; body: string }): Promise<void>;
+  deadLetter(letter: { channel: Channel; externalId: string; sender?: string; conversation?: string; reason: string; body: string }): Promise<void>;
   /** Stores a delivery receipt; receipts are never answered. */
   recordStatus(status: { channel: Channel; messageId: string; status: string; recipient?: string; error?: string; at: Date }): Promise<void>;
 }
@@ -42,6 +42,7 @@ export function createIntake(options: { inbox: InboxStore; worker?: Pick<InboxWo
         ...letter,
         externalId: safeString(letter.externalId),
         sender: letter.sender === undefined ? undefined : safeString(letter.sender),
+        conversation: letter.conversation === undefined ? undefined : safeString(letter.conversation),
         reason: safeString(letter.reason),
         body: cleanInput(letter.body, 20_000).text,
       }),

@@ -59,9 +59,13 @@ export const leadsSchema = z
         invalid_target_start: sentence,
         queued_contact: withSlots("contact"),
         queued_chat: sentence,
+        /** The form is done but no counselor desk is configured: the lead is only stored (the truth, not a promise of contact). */
+        queued_stored: sentence,
         stopped: sentence,
         already_open: sentence,
         consent_withdrawn: sentence,
+        /** A counselor asked for in a group chat: the form (consent, contact details) runs in a private chat only. */
+        private_only: sentence,
       })
       .strict(),
     /** Quick-reply labels offered for the best time to reach the student. */

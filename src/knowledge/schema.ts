@@ -206,6 +206,7 @@ export const messagesSchema = z
     too_long: z.string().includes("{limit}", { message: "must contain {limit}, the maximum length" }),
     unreadable: z.string().min(5),
     rate_limited: z.string().min(5),
+    too_complex: z.string().min(5),
     list_button: z.string().min(1).max(20, "button labels must fit in 20 characters (WhatsApp)"),
     sources_label: z.string().min(2),
     /** How long the direct answer of an entry may be; the rest is behind the "more" button (kb check warns above it). */

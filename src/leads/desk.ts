@@ -88,7 +88,8 @@ export interface LeadDesk {
 export interface SlackOutbox {
   /** Leases up to `limit` due stream heads until `now + leaseMs` (`FOR UPDATE SKIP LOCKED`), oldest first. */
   claimDue(now: Date, leaseMs: number, limit: number): Promise<OutboxItem[]>;
-  markSent(id: number, at: Date): Promise<void>;
+  /** `postedTs`: the Slack ts of a posted thread message, kept so that /forget can erase it there. */
+  markSent(id: number, at: Date, postedTs?: string): Promise<void>;
   markRetry(id: number, error: string, next: Date): Promise<void>;
   markDead(id: number, error: string): Promise<void>;
   /** Gives leased items back without counting an attempt, due at `at`. */

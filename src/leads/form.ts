@@ -62,6 +62,8 @@ export interface FormResult {
 export interface FormOptions {
   /** The country a national phone number is read in when the student gives no code (a WhatsApp sender's own country). */
   defaultCountry?: CountryCode;
+  /** False when no counselor desk is configured: a finished form says the lead is only stored. Default true. */
+  deskConnected?: boolean;
 }
 
 /** The first step of a new lead, and the question that opens it. */
@@ -170,7 +172,7 @@ export function advanceForm(turn: Turn, lead: OpenLead, config: LeadsConfig, opt
     }
     const finalContact = changes.set.contact !== undefined ? changes.set.contact : contact;
     const reach = finalContact?.email ?? finalContact?.phone;
-    const done = reach && consent === "granted" ? fill(m.queued_contact, { contact: reach }) : m.queued_chat;
+    const done = options.deskConnected === false ? m.queued_stored : reach && consent === "granted" ? fill(m.queued_contact, { contact: reach }) : m.queued_chat;
     return {
       ...changes,
       set: { ...changes.set, step: null, status: "queued", queuedAt: turn.now },

@@ -33,19 +33,19 @@ export function buildSummary(profile: Readonly<Profile>, history: readonly Store
     .filter(([key]) => profile[key] !== undefined && profile[key] !== null && profile[key] !== "")
     .map(([key, label]) => ({ label, value: formatValue(profile[key], key) }));
 
-  const asked: { text: string; answer: string; fellBack: boolean }[] = [];
+  const asked: { text: string; answer: string; fellBack: boolean; generated?: boolean }[] = [];
   for (const [i, m] of history.entries()) {
     if (m.direction !== "in" || !m.text.trim() || m.text.trim().startsWith("/")) continue;
     const reply = history.slice(i + 1).find((r) => r.direction === "out");
     const intent = m.intent ?? reply?.intent ?? null;
     const failed = m.fellBack === true;
     if (!failed && (intent === null || !FACTUAL_INTENTS.has(intent))) continue;
-    asked.push({ text: clip(m.text, QUESTION_CHARS), answer: clip(firstParagraph(reply?.text ?? ""), ANSWER_CHARS), fellBack: failed });
+    asked.push({ text: clip(m.text, QUESTION_CHARS), answer: clip(firstParagraph(reply?.text ?? ""), ANSWER_CHARS), fellBack: failed, ...(reply?.generated ? { generated: true } : {}) });
   }
   const failedQuestion = asked.filter((q) => q.fellBack).at(-1)?.text;
   return {
     profile: profileRows,
-    questions: asked.slice(-SUMMARY_QUESTIONS).map(({ text, answer }) => ({ text, answer })),
+    questions: asked.slice(-SUMMARY_QUESTIONS).map(({ text, answer, generated }) => ({ text, answer, ...(generated ? { generated } : {}) })),
     ...(failedQuestion ? { failedQuestion } : {}),
     score: score.score,
     scoreReasons: score.reasons,

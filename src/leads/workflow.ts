@@ -32,6 +32,8 @@ export interface LeadContext {
   lead: OpenLead | null;
   loaded: LoadedKnowledge;
   now: Date;
+  /** False when no counselor desk is configured (see FormOptions.deskConnected). */
+  deskConnected?: boolean;
 }
 
 /** A turn the lead workflow answered itself. */
@@ -60,6 +62,13 @@ export type TakeOver =
 export const SUMMARY_HISTORY = 40;
 
 const threadKey = (kind: "in" | "bot", messageId: string) => `${kind}:${messageId}`;
+
+/**
+ * A group chat (its id is not the writer's, as in a Telegram group): several
+ * people share the conversation, so consent and contact details, which are
+ * one person's, are never collected there. The form runs in private chats only.
+ */
+const isShared = (ctx: LeadContext) => ctx.inbound.conversation !== ctx.inbound.sender;
 
 /** The student's message for a lead's thread; nothing for an empty one. */
 function studentLine(ctx: LeadContext): NonNullable<LeadWrite["thread"]> {
@@ -102,7 +111,7 @@ export function takeOver(ctx: LeadContext): TakeOver | null {
     const understanding = understand(ctx.text, { ...state, pending: undefined }, nlu, kb, ctx.now, payload);
     const turn: Turn = { inbound: ctx.inbound, text: ctx.text, truncated: false, understanding, state, profile: ctx.profile, kb, now: ctx.now };
     const defaultCountry = ctx.inbound.channel === "whatsapp" ? countryOfNumber(ctx.inbound.sender) : undefined;
-    const r = advanceForm(turn, lead, config, { defaultCountry });
+    const r = advanceForm(turn, lead, config, { defaultCountry, deskConnected: ctx.deskConnected });
     if (r.aside) return { kind: "aside", reask: r.replies[0], lead: { id: lead.id, whileStatus: "collecting", set: r.set } };
     const formTurn: LeadTurn = {
       ...base,
@@ -117,6 +126,7 @@ export function takeOver(ctx: LeadContext): TakeOver | null {
     const payload = ctx.inbound.payload;
     const yes = payload === LEAD_PAYLOAD.yes || (offered !== undefined && (payload === PAYLOAD.counselor || (payload === undefined && answers(ctx.text, config.words.yes, { exact: true }))));
     const no = payload === LEAD_PAYLOAD.no || (offered !== undefined && payload === undefined && answers(ctx.text, config.words.no));
+    if (yes && isShared(ctx)) return answered({ ...base, replies: [{ text: config.messages.private_only }] });
     if (yes) return answered({ ...base, ...begin(ctx, config, offered ?? "asked", ctx.profile, state.topics) });
     if (no) return answered({ ...base, replies: [{ text: config.messages.offer_declined }] });
   }
@@ -155,10 +165,16 @@ export function afterAnswer(ctx: LeadContext, outcome: { result: TurnResult; sta
   if (lead?.status === "queued") {
     const replies = result.handoff ? [{ text: config.messages.already_open }] : result.replies;
     const answer = replies.map((r) => r.text).join("\n\n");
-    const thread = [...studentLine(ctx), ...(answer ? [{ key: threadKey("bot", ctx.inbound.id), from: "bot" as const, text: answer }] : [])];
+    const generated = replies.some((r) => r.generated === true);
+    const thread = [...studentLine(ctx), ...(answer ? [{ key: threadKey("bot", ctx.inbound.id), from: "bot" as const, text: answer, ...(generated ? { generated } : {}) }] : [])];
     return { result: { ...result, replies }, state, lead: { id: lead.id, thread } };
   }
   if (lead) return { result, state };
+  if (isShared(ctx)) {
+    // No offers in a group; a request for a counselor is sent to a private chat.
+    if (result.handoff?.reason !== "asked") return { result, state };
+    return { result: { ...result, replies: appendReply(result.replies, { text: config.messages.private_only }) }, state };
+  }
 
   if (result.handoff?.reason === "asked") {
     const started = begin(ctx, config, "asked", outcome.profile, outcome.state.topics);

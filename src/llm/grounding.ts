@@ -64,21 +64,30 @@ export function checkGrounding(input: GroundingInput): GroundingProblem[] {
 
   const factLinks = new Set((facts.match(URL) ?? []).map(trimLink));
   for (const link of text.match(URL) ?? []) if (!factLinks.has(trimLink(link))) add("link", link);
+  // Addresses a student could follow without a scheme: bare domains, emails, @handles (Telegram, Instagram).
+  const factsLower = facts.toLowerCase();
+  const withoutUrls = text.replace(URL, " ");
+  for (const email of withoutUrls.match(EMAIL_ADDRESS) ?? []) if (!factsLower.includes(email.toLowerCase())) add("link", email);
+  const rest = withoutUrls.replace(EMAIL_ADDRESS, " ");
+  for (const domain of rest.match(BARE_DOMAIN) ?? []) if (!factsLower.includes(trimLink(domain))) add("link", domain);
+  for (const handle of rest.match(HANDLE) ?? []) if (!factsLower.includes(handle.toLowerCase())) add("link", handle);
   for (const pattern of MARKUP) {
     const m = pattern.exec(text);
     if (m) add("markup", m[0]);
   }
-  for (const m of text.matchAll(PROMISE)) {
-    const before = text.slice(Math.max(0, (m.index ?? 0) - 40), m.index);
+  for (const m of [...text.matchAll(PROMISE), ...text.matchAll(PROMISE_AFTER)]) {
+    // Within its own clause: "it costs nothing, and your match is assured" is not denied by "nothing".
+    const before = text.slice(Math.max(0, (m.index ?? 0) - 40), m.index).split(/[,;:.!?\n]/).at(-1) ?? "";
     // The knowledge's own wording ("beware of anyone selling a guaranteed route into residency") is allowed.
     if (!NEGATION.test(before) && !NEGATION.test(m[0]) && !facts.toLowerCase().includes(m[0].toLowerCase())) add("promise", m[0]);
   }
   for (const m of text.matchAll(MEDICAL)) if (!facts.toLowerCase().includes(m[0].toLowerCase())) add("medical", m[0]);
-  if ((input.language ?? "en").toLowerCase().startsWith("en") && offTopic(text, facts)) add("topic", "few words of the facts");
+  // The model's own claim of a language is not trusted: English text is checked as English.
+  if (((input.language ?? "en").toLowerCase().startsWith("en") || looksEnglish(text)) && offTopic(text, facts)) add("topic", "few words of the facts");
   return problems;
 }
 
-/** The canary, also spelled out with spaces, dashes or in base64. */
+/** The canary, also spelled out with spaces, dashes or in base64 (whole, or split by spaces or punctuation). */
 function leaksCanary(text: string, canary: string): boolean {
   if (!canary) return false;
   const squash = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
@@ -86,6 +95,12 @@ function leaksCanary(text: string, canary: string): boolean {
   for (const blob of text.match(/[A-Za-z0-9+/_-]{16,}={0,2}/g) ?? []) {
     const decoded = Buffer.from(blob.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8");
     if (squash(decoded).includes(squash(canary))) return true;
+  }
+  // Everything base64 can be, joined: base64 decodes in groups of 4 characters, so one of the
+  // four alignments decodes a blob that was split ("Q0FOQVJZ LTEyMzQ=") whatever came before it.
+  const joined = text.replace(/[^A-Za-z0-9+/_-]/g, "").replace(/-/g, "+").replace(/_/g, "/");
+  for (let offset = 0; offset < 4; offset++) {
+    if (squash(Buffer.from(joined.slice(offset), "base64").toString("latin1")).includes(squash(canary))) return true;
   }
   return false;
 }
@@ -210,6 +225,11 @@ function monthsIn(text: string): number[] {
 }
 
 const URL = /\b(?:https?:\/\/|www\.)[^\s<>()"'\]]+/gi;
+const EMAIL_ADDRESS = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
+/** "ecfmg.org", "apply-now.example.com/path": labels with a final label of 2+ letters. */
+const BARE_DOMAIN = /(?<![\p{L}\p{N}@._-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}(?:\/[^\s<>()"']*)?(?![\p{L}\p{N}])/giu;
+/** "@rotabot_admin", "@dr.smith": a handle to contact someone (not "@ 5 pm"). */
+const HANDLE = /(?<![\p{L}\p{N}<])@(?!(?:channel|here|everyone)\b)[A-Za-z][A-Za-z0-9_.]{2,}/gu;
 const trimLink = (u: string) => u.toLowerCase().replace(/^https?:\/\//, "").replace(/^www\./, "").replace(/[).,;:!?/]+$/, "");
 
 /** Chat markup that pings people or runs code (Slack mentions, script links). */
@@ -218,6 +238,9 @@ const MARKUP = [/<!(?:channel|here|everyone)[^>]*>/i, /<@[UW][A-Z0-9]+>/i, /<#C[
 /** Promises of a Match or a residency position, in English and the languages students often write in. */
 const PROMISE =
   /\b(?:guarantee[sd]?|guaranteeing|assured?|ensures?)\b[^.!?\n]{0,40}\b(?:match|residency|position|spot|interview)|\b(?:you|u)(?:'ll| will| are going to| shall)\s+(?:definitely |surely |certainly |for sure |100% )?(?:match|get matched|get (?:a |into )?(?:residency|spot|position))|\b100\s?%\s*(?:match|chance|guarantee|success)|\bsure(?:-| )shot\b|\bgaranti[zs]a\w*\b[^.!?\n]{0,40}\b(?:match|residencia|residência|poste|plaza|vaga)|\bmatch (?:pakka|guaranteed|assured)\b|\b(?:vas a|vai) (?:hacer )?match\b/giu;
+/** The same promise with the outcome first: "your match is assured", "a residency spot is guaranteed". */
+const PROMISE_AFTER =
+  /\b(?:match|matching|residency|position|spot|seat|interview)\b[^.!?\n]{0,40}\b(?:is|are|will be|'s|gets?|being)\s+(?:\w+\s+)?(?:guaranteed|assured|ensured|certain|a certainty|a sure thing|secured|locked in)\b/giu;
 const NEGATION = /\b(?:no|not|cannot|can't|can not|never|nobody|no one|nothing|doesn't|does not|won't|isn't|nadie|nunca|ningún|ninguna|ne|pas|jamais|não|nenhum|nahi|nahin)\b/i;
 
 /** Medical advice: doses, drugs, diagnoses, prescriptions (unless the knowledge itself says so). */
@@ -225,6 +248,15 @@ const MEDICAL =
   /\b\d+\s?(?:mg|mcg|ml)\b|\b(?:dosage|dose|doses|tablets?|pills?|prescri\w*|ibuprofen|paracetamol|acetaminophen|aspirin|antibiotics?|diagnos\w*|you (?:probably|likely|may|might) have|treat (?:it|this|your)|medicamento|medicina para|dosis)\b/giu;
 
 const STOP = new Set("about after again also because been before being between both could does doing down during each from further have having here into itself just more most other over same should some such than that their them then there these they this those through under until very what when where which while will with would your yours".split(" "));
+
+const ENGLISH_WORDS = new Set("the and is are you your to of in for that with can will be it this on as an or if not".split(" "));
+
+/** Whether a text is written in English, whatever language the model says it used: English function words are common in it. */
+function looksEnglish(text: string): boolean {
+  const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
+  if (words.length < 6) return false;
+  return words.filter((w) => ENGLISH_WORDS.has(w)).length / words.length >= 0.15;
+}
 
 /** An English answer that shares under a third of its content words with the facts is about something else. */
 function offTopic(text: string, facts: string): boolean {

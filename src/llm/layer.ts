@@ -82,7 +82,7 @@ export function createLanguageLayer(options: LanguageLayerOptions): LlmLayer {
   }
 
   const clean = (text: string, names: readonly string[]) => asData(redact(stripInvisible(text), names));
-  const namesOf = (context: CallContext, texts: readonly string[]) => [...(context.knownNames ?? []), ...texts.flatMap((t) => introducedNames(t))];
+  const namesOf = (context: CallContext, texts: readonly string[]) => [...(context.knownNames ?? []), ...[...texts, ...(context.earlierTexts ?? [])].flatMap((t) => introducedNames(t))];
   const formatHistory = (history: readonly PastMessage[], names: readonly string[]) =>
     history.length === 0 ? "(none)" : history.map((m) => `${m.from}: ${clean(m.text, names).slice(0, 600)}`).join("\n");
 
@@ -97,7 +97,9 @@ export function createLanguageLayer(options: LanguageLayerOptions): LlmLayer {
       });
       const r = await request("classify", input, user);
       if (typeof r === "string") return null;
-      const c = toClassification(r.parsed);
+      const parsed = toClassification(r.parsed);
+      // A command is the student's to type: a "/forget" or "/counselor" in the model's restatement is a word, never a command.
+      const c = parsed ? { ...parsed, english: parsed.english.replace(/(^|[^\p{L}\p{N}])\/+(?=\p{L})/gu, "$1") } : null;
       if (!c || leaks(c.english, prompts.canary)) {
         finish("classify", input, "invalid", r.ms, r.usage);
         return null;

@@ -4,6 +4,9 @@ import type { Analysis } from "./classifier.js";
 import { extractDetails, findCountry } from "./details.js";
 import { tokenize } from "./normalize.js";
 
+/** The largest budget taken as one: a year of rotations costs far less. */
+const MAX_BUDGET_USD = 10_000_000;
+
 export interface ExtractedFacts {
   /** Values stated plainly: stored at once. */
   facts: Partial<Profile>;
@@ -41,7 +44,8 @@ export function extractStudentFacts(
   const budget = /\b(?:my )?budget (?:is |of |around |about )?(?:usd |us\$|\$)?\s?(\d[\d,]*(?:\.\d+)?)\s?(k|thousand)?\b|\bi can (?:only )?(?:spend|afford) (?:about |around |up to )?(?:usd |\$)?\s?(\d[\d,]*)\s?(k|thousand)?/.exec(text.toLowerCase());
   if (budget) {
     const amount = Number((budget[1] ?? budget[3] ?? "0").replace(/,/g, "")) * ((budget[2] ?? budget[4]) ? 1000 : 1);
-    if (amount > 0) facts.budget = `$${amount.toLocaleString("en-US")}`;
+    // A figure past any rotation budget ("my budget is 999…9", which is Infinity as a number) is not a budget.
+    if (amount > 0 && amount <= MAX_BUDGET_USD) facts.budget = `$${amount.toLocaleString("en-US")}`;
   }
 
   let unsure: ExtractedFacts["unsure"];

@@ -37,17 +37,21 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
       return { isNew: r.rowCount > 0 };
     },
 
-    async deadLetter({ channel, externalId, sender, reason, body }) {
+    async deadLetter({ channel, externalId, sender, conversation, reason, body }) {
       await db.query(
-        `INSERT INTO dead_letters (channel, external_id, sender, reason, body) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO dead_letters (channel, external_id, sender, conversation, reason, body) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (channel, external_id) DO NOTHING`,
-        [channel, externalId, sender ?? null, reason, body],
+        [channel, externalId, sender ?? null, conversation ?? sender ?? null, reason, body],
       );
     },
 
     async recordStatus({ channel, messageId, status, recipient, error, at }) {
       await db.query(
-        `INSERT INTO delivery_statuses (channel, message_id, status, recipient, error, at) VALUES ($1, $2, $3, $4, $5, $6)
+        // Only for a conversation rotabot still has: a receipt of the /forget confirmation
+        // arrives after the student's rows are gone and would bring their number back.
+        `INSERT INTO delivery_statuses (channel, message_id, status, recipient, error, at)
+         SELECT $1, $2, $3, $4, $5, $6
+          WHERE $4::text IS NULL OR EXISTS (SELECT 1 FROM messages WHERE channel = $1 AND conversation = $4::text)
          ON CONFLICT (channel, message_id, status) DO NOTHING`,
         [channel, messageId, status, recipient ?? null, error ?? null, at],
       );
@@ -129,6 +133,13 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
 
     ...updates,
     markUndeliverable: updates.markDead,
+
+    async lease(id, until, ifDueBy) {
+      const r = ifDueBy
+        ? await db.query("UPDATE outbox SET next_attempt_at = $2 WHERE id = $1 AND status = 'pending' AND next_attempt_at <= $3 RETURNING id", [id, until, ifDueBy])
+        : await db.query("UPDATE outbox SET next_attempt_at = $2 WHERE id = $1 AND status = 'pending' RETURNING id", [id, until]);
+      return r.rows.length > 0;
+    },
 
     async depths() {
       const r = await db.query<{ channel: string; inbox: number; outbox: number; dead: number }>(

@@ -193,7 +193,7 @@ export async function writeLead(
   if (w.card) await enqueueCard(ex, id, lead.version);
   // The form finished: the lead webhook's "created" event, in the same transaction.
   if (w.card && lead.status === "queued") await enqueueLeadEventOf(ex, id, "queued", at);
-  for (const m of w.thread ?? []) await enqueueLeadRow(ex, `lead:${id}:${m.key}`, id, { kind: "thread", leadId: id, from: m.from, text: m.text });
+  for (const m of w.thread ?? []) await enqueueLeadRow(ex, `lead:${id}:${m.key}`, id, { kind: "thread", leadId: id, from: m.from, text: m.text, ...(m.generated ? { generated: true } : {}) });
   return { id, status: lead.status, version: lead.version };
 }
 
@@ -243,10 +243,20 @@ export async function forgetLeads(ex: SqlExecutor, channel: string, sender: stri
   await ex.query("UPDATE consents SET sender = 'erased:' || COALESCE(lead_id, id) WHERE channel = $1 AND sender = $2", [channel, sender]);
   if (r.rows.length === 0) return;
   const ids = r.rows.map((l) => Number(l.id));
+  // Thread messages already posted to Slack (the student's own words among them) are overwritten there, in order after the rest of the stream.
+  const posted = await ex.query<{ lead_id: string; ts: string }>(
+    `SELECT payload->>'leadId' AS lead_id, payload->>'postedTs' AS ts FROM outbox
+      WHERE channel = 'slack' AND conversation = ANY($1::text[]) AND payload->>'kind' = 'thread' AND payload ? 'postedTs'`,
+    [ids.map(leadStream)],
+  );
   await ex.query(
     `DELETE FROM outbox WHERE channel = 'slack' AND conversation = ANY($1::text[]) AND payload->>'kind' = 'thread'`,
     [ids.map(leadStream)],
   );
+  for (const { lead_id, ts } of posted.rows) {
+    const leadId = Number(lead_id);
+    await enqueueOutbox(ex, `lead:${leadId}:erase:${ts}`, "slack", leadStream(leadId), { kind: "thread_erase", leadId, ts });
+  }
   const now = new Date();
   for (const lead of r.rows) {
     if (!lead.queued_at) continue;

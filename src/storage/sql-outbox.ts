@@ -47,8 +47,16 @@ export const outboxItem = (row: OutboxRow): OutboxItem => ({
 /** What happened to an outbox row after a delivery attempt; shared by the messenger and Slack outboxes. */
 export function outboxUpdates(db: SqlExecutor) {
   return {
-    async markSent(id: number, at: Date) {
-      await db.query("UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1 WHERE id = $1", [id, at]);
+    async markSent(id: number, at: Date, postedTs?: string) {
+      if (postedTs === undefined) await db.query("UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1 WHERE id = $1", [id, at]);
+      else {
+        await db.query(
+          "UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, payload = payload || jsonb_build_object('postedTs', $3::text) WHERE id = $1",
+          [id, at, postedTs],
+        );
+      }
+      // A /forget confirmation goes to an address that is erased: once it has left, its row goes too.
+      await db.query("DELETE FROM outbox WHERE id = $1 AND dedupe_key LIKE 'forgotten:%'", [id]);
     },
     async markRetry(id: number, error: string, next: Date) {
       await db.query("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1", [id, error.slice(0, 500), next]);

@@ -119,10 +119,12 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
       const { inbound } = t;
       const rows = t.replies.length > 0 ? t.replies.map((r) => r.text) : [""];
       // One multi-row INSERT; the last row carries the new conversation state.
-      const values = rows.map((_, i) => `($1, $2, 'out', $${i + 9}, $3, $4, $5, $6, $7, ${i === rows.length - 1 ? "$8::jsonb" : "NULL"})`);
+      // The language model's texts are marked, so that counselors see which answers it wrote.
+      const generated = t.replies.map((r) => r.generated === true);
+      const values = rows.map((_, i) => `($1, $2, 'out', $${i + 9}, $3, $4, $5, $6, $7, ${i === rows.length - 1 ? "$8::jsonb" : "NULL"}, ${generated[i] ? "true" : "false"})`);
       const insertReplies = (ex: SqlExecutor) =>
         ex.query(
-          `INSERT INTO messages (channel, conversation, direction, text, reply_to, intent, confidence, fell_back, created_at, state)
+          `INSERT INTO messages (channel, conversation, direction, text, reply_to, intent, confidence, fell_back, created_at, state, generated)
            VALUES ${values.join(", ")}`,
           [inbound.channel, inbound.conversation, inbound.id, t.intent, t.confidence, t.fellBack, t.at, JSON.stringify(t.state), ...rows],
         );
@@ -162,14 +164,14 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
     },
 
     async history(channel: Channel, conversation: string, limit: number): Promise<StoredMessage[]> {
-      const r = await db.query<{ direction: "in" | "out"; text: string; intent: string | null; fell_back: boolean | null; created_at: Date }>(
-        `SELECT direction, text, created_at,
+      const r = await db.query<{ direction: "in" | "out"; text: string; intent: string | null; fell_back: boolean | null; created_at: Date; generated: boolean }>(
+        `SELECT direction, text, created_at, generated,
                 COALESCE(intent, (SELECT o.intent FROM messages o
                                    WHERE o.channel = recent.channel AND o.reply_to = recent.external_id
                                    ORDER BY o.id LIMIT 1)) AS intent,
                 CASE WHEN direction = 'in' THEN (SELECT bool_or(o.fell_back) FROM messages o
                                    WHERE o.channel = recent.channel AND o.reply_to = recent.external_id) END AS fell_back
-           FROM (SELECT id, channel, direction, text, intent, external_id, created_at FROM messages
+           FROM (SELECT id, channel, direction, text, intent, external_id, created_at, generated FROM messages
                   WHERE channel = $1 AND conversation = $2
                   ORDER BY id DESC LIMIT $3) AS recent
           ORDER BY id ASC`,
@@ -181,6 +183,7 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
         intent: m.intent,
         createdAt: new Date(m.created_at),
         ...(m.direction === "in" ? { fellBack: m.fell_back ?? false } : {}),
+        ...(m.generated ? { generated: true } : {}),
       }));
     },
 
@@ -207,11 +210,14 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
           [channel, sender, inbox?.messageId ?? null],
         );
         await tx.query("DELETE FROM students WHERE channel = $1 AND sender = $2", [channel, sender]);
-        await tx.query("DELETE FROM dead_letters WHERE channel = $1 AND sender = $2", [channel, sender]);
+        await tx.query("DELETE FROM dead_letters WHERE channel = $1 AND (sender = $2 OR conversation = $2)", [channel, sender]);
+        // A WhatsApp receipt names its recipient: the student's phone number.
+        await tx.query("DELETE FROM delivery_statuses WHERE channel = $1 AND recipient = $2", [channel, sender]);
         await tx.query("DELETE FROM outbox WHERE channel = $1 AND conversation = $2", [channel, sender]);
         await forgetLeads(tx, channel, sender);
         for (const [i, reply] of (inbox?.replies ?? []).entries()) {
-          await enqueue(tx, `reply:${channel}:${inbox?.messageId}:${i}`, channel, inbox?.conversation ?? sender, reply, inbox?.receivedAt ?? new Date());
+          // "forgotten:" rows are deleted once sent (outboxUpdates.markSent): their address is the erased student's.
+          await enqueue(tx, `forgotten:${channel}:${inbox?.messageId}:${i}`, channel, inbox?.conversation ?? sender, reply, inbox?.receivedAt ?? new Date());
         }
       });
     },

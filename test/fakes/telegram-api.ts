@@ -47,7 +47,7 @@ export type TelegramFault =
   | ({ kind: "5xx"; status?: 500 | 502 } & FaultScope)
   /** Waits, then answers normally. */
   | ({ kind: "slow"; ms: number } & FaultScope)
-  /** Never answers (until refuse() or close()). */
+  /** Never answers (until refuse() or close(), or until the client closes the request: status 499). */
   | ({ kind: "hang" } & FaultScope)
   | ({ kind: "blocked"; chatId: ChatId } & FaultScope)
   /** 200 with a body that is not JSON. */
@@ -207,8 +207,13 @@ export async function startFakeTelegram(options: { token?: string; enforceLimits
           return;
         }
         return answer(fail(500, "Internal Server Error"));
-      case "hang":
-        return server.hang();
+      case "hang": {
+        // Until refuse()/close(), or until the client gives up (its timeout): then 499, as a proxy logs it.
+        const gaveUp = new Promise<void>((resolve) => res.once("close", resolve));
+        await Promise.race([server.hang(), gaveUp]);
+        call.status = 499;
+        return;
+      }
       case "blocked":
         return answer(fail(403, "Forbidden: bot was blocked by the user"));
       case "malformed":

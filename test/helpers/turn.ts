@@ -47,7 +47,8 @@ export function turnContext(o: TurnOptions = {}): TurnContext & { historyCalls: 
     id: "m1",
     channel: o.channel ?? "test",
     conversation: "c1",
-    sender: "s1",
+    // A private chat: the conversation is the student's own (see isShared in leads/workflow.ts).
+    sender: "c1",
     text: o.text ?? "",
     receivedAt: TURN_NOW,
     ...(o.payload !== undefined ? { payload: o.payload } : {}),
@@ -62,6 +63,7 @@ export function turnContext(o: TurnOptions = {}): TurnContext & { historyCalls: 
     now: TURN_NOW,
     maxChars: o.maxChars ?? 2000,
     route: createRouter(defaultHandlers),
+    turnBudgetMs: 60_000,
     ...(o.language ? { language: o.language } : {}),
     history: async (limit) => {
       historyCalls.push(limit);
@@ -77,7 +79,8 @@ export function openLead(fields: Partial<OpenLead>): OpenLead {
     id: 7,
     channel: "test",
     conversation: "c1",
-    sender: "s1",
+    // A private chat: the conversation is the student's own (see isShared in leads/workflow.ts).
+    sender: "c1",
     status: "collecting",
     step: "consent",
     trigger: "asked",

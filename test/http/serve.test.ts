@@ -195,13 +195,18 @@ describe.each(databaseKinds)("rotabot serve on $name", ({ name }) => {
       expect(t.graph.calls.filter((c) => c.status >= 400)).toHaveLength(0);
     });
 
-    it("stores delivery statuses without replying, and answers media with a text-only notice", async () => {
+    it("answers media with a text-only notice, and stores the notice's delivery status without replying", async () => {
       const from = newWa();
-      expect((await post(waEnvelope(waStatus({ messageId: "wamid.OUT1", recipient: from, status: "delivered" })))).status).toBe(200);
-      expect(await count(t, "SELECT count(*) AS n FROM delivery_statuses WHERE message_id = 'wamid.OUT1'")).toBe(1);
       await post(waEnvelope(waMedia({ from, type: "audio" })));
       await t.until(() => t.graph.sent(from).length === 1, "the notice");
       expect(JSON.stringify(t.graph.sent(from)[0])).toMatch(/only read text/i);
+      expect((await post(waEnvelope(waStatus({ messageId: "wamid.OUT1", recipient: from, status: "delivered" })))).status).toBe(200);
+      expect(await count(t, "SELECT count(*) AS n FROM delivery_statuses WHERE message_id = 'wamid.OUT1'")).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(t.graph.sent(from)).toHaveLength(1);
+      // A receipt for a number rotabot has no conversation with (erased by /forget) is not kept.
+      expect((await post(waEnvelope(waStatus({ messageId: "wamid.OUT2", recipient: newWa(), status: "delivered" })))).status).toBe(200);
+      expect(await count(t, "SELECT count(*) AS n FROM delivery_statuses WHERE message_id = 'wamid.OUT2'")).toBe(0);
     });
 
     it("does not send a free-form reply after the 24-hour window", async () => {

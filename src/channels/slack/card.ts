@@ -30,7 +30,8 @@ const HEADER_MAX = 150;
  * `<!channel>`, `<@U123>` and `<http://x|y>` written by a student stay text.
  */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  // A bare "@channel" notifies a whole channel in some clients and settings: a word joiner after the @ keeps it text.
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/@(channel|here|everyone)\b/gi, "@\u2060$1");
 }
 
 /** Escaped and cut to `max` characters, marking the cut. */
@@ -102,7 +103,7 @@ export function renderLeadCard(lead: Lead, now: Date): { text: string; blocks: u
     }
     if (summary?.failedQuestion) blocks.push(section(`*Could not answer*: ${clip(summary.failedQuestion, SECTION_MAX - 40)}`));
     if (summary && summary.questions.length > 0) {
-      const lines = summary.questions.slice(-5).map((q) => `• ${clip(q.text, 300)}\n    ↳ _${clip(q.answer, 300)}_`);
+      const lines = summary.questions.slice(-5).map((q) => `• ${clip(q.text, 300)}\n    ↳ ${q.generated ? "(AI-written) " : ""}_${clip(q.answer, 300)}_`);
       blocks.push(section(`*Asked*\n${lines.join("\n")}`));
     }
     if (lead.consent === "granted" && lead.contact) {
@@ -135,8 +136,15 @@ function actionsFor(lead: Lead): unknown[] {
 /** Slack's message text limit is 40,000 characters; a thread message stays well under it. */
 const THREAD_MAX = 12_000;
 
+/** How an answer the language model wrote (rephrased) is labelled wherever a counselor sees it. */
+export const GENERATED_LABEL = ":robot_face: *rotabot* (AI-written, not checked by a person)";
+
+/** What a thread message about a student who used /forget says once it is erased in Slack. */
+export const ERASED_THREAD_MESSAGE = ":lock: Erased: the student asked rotabot to erase their data.";
+
 /** A thread row as a Slack message: who wrote it, then the escaped text. */
 export function renderThreadMessage(payload: Extract<OutboxPayload, { kind: "thread" }>): string {
-  const who = payload.from === "student" ? ":bust_in_silhouette: *Student*" : payload.from === "bot" ? ":robot_face: *rotabot*" : ":information_source:";
+  const who =
+    payload.from === "student" ? ":bust_in_silhouette: *Student*" : payload.from === "bot" ? (payload.generated ? GENERATED_LABEL : ":robot_face: *rotabot*") : ":information_source:";
   return `${who}: ${clip(payload.text, THREAD_MAX)}`;
 }

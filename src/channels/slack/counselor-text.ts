@@ -9,10 +9,21 @@
 /** Link schemes a student may be sent to; anything else (javascript:, data:, file:…) is dropped. */
 const SAFE_SCHEMES = /^(https?:\/\/|mailto:|tel:)/i;
 
-/** Internal notes are never relayed: a message starting with `note:` (any case). */
+/**
+ * Internal notes are never relayed: a message starting with `note:` (any case).
+ * Decided on the text as a reader sees it: without invisible characters, with
+ * look-alike letters folded (NFKC: full-width "ｎｏｔｅ："), and without the
+ * markup around the word (`*note:*`, `_note:_`, `` `note:` ``, `~note:~`, a
+ * quote `> note:`, which Slack sends as `&gt; note:`).
+ */
 export function isInternalNote(text: string): boolean {
-  return /^\s*note\s*:/i.test(text);
+  const visible = text.normalize("NFKC").replace(INVISIBLE, "");
+  const bare = visible.replace(/^(?:\s|&gt;|>|[*_~`])+/, "");
+  return /^note[\s*_~`]*:/i.test(bare);
 }
+
+/** Characters a reader does not see: zero-widths, joiners, direction marks, variation selectors, tags, soft hyphen. */
+const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFE00-\uFE0F\uFEFF]|\uDB40[\uDC00-\uDC7F]/g;
 
 export function renderCounselorText(slackText: string): string {
   const replaced = slackText.replace(/<([^<>]*)>/g, (_whole, inner: string) => entity(inner));

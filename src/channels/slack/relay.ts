@@ -6,7 +6,7 @@ import type { LeadDesk, SlackOutbox } from "../../leads/desk.js";
 import type { Lead } from "../../core/lead.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import type { SlackApi } from "./api.js";
-import { renderLeadCard, renderThreadMessage } from "./card.js";
+import { ERASED_THREAD_MESSAGE, renderLeadCard, renderThreadMessage } from "./card.js";
 
 export interface SlackRelayOptions {
   outbox: SlackOutbox;
@@ -70,8 +70,8 @@ export function createSlackRelay(options: SlackRelayOptions): SlackRelay {
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
 
-  /** Posts or updates one row of `lead`. Throws ChannelApiError. */
-  async function deliver(item: OutboxItem, lead: Lead | null): Promise<void> {
+  /** Posts or updates one row of `lead`; returns the ts of a posted thread message. Throws ChannelApiError. */
+  async function deliver(item: OutboxItem, lead: Lead | null): Promise<string | undefined> {
     const { payload } = item;
     if (payload.kind === "reply" || payload.kind === "lead_event") throw new ChannelApiError(`a ${payload.kind} row in the Slack outbox`, { permanent: true, reason: "not a Slack row" });
     if (!lead) throw new ChannelApiError(`lead ${payload.leadId} is gone`, { permanent: true, reason: "lead not found" });
@@ -88,10 +88,20 @@ export function createSlackRelay(options: SlackRelayOptions): SlackRelay {
       }
       const posted = await api.postMessage({ channel: leadsChannel, text, blocks });
       await desk.setCard(lead.id, { channel: leadsChannel, ts: posted.ts }, clock.now());
-      return;
+      return undefined;
     }
     if (!lead.card) throw new ChannelApiError(`lead ${lead.id} has no card to thread under`, { permanent: true, reason: "no card" });
-    await api.postMessage({ channel: lead.card.channel, thread_ts: lead.card.ts, text: renderThreadMessage(payload), ...(payload.broadcast ? { reply_broadcast: true } : {}) });
+    if (payload.kind === "thread_erase") {
+      try {
+        await api.update({ channel: lead.card.channel, ts: payload.ts, text: ERASED_THREAD_MESSAGE });
+      } catch (err) {
+        // Already deleted in Slack: nothing left to erase.
+        if (!(err instanceof ChannelApiError && err.details.reason === "message_not_found")) throw err;
+      }
+      return undefined;
+    }
+    const posted = await api.postMessage({ channel: lead.card.channel, thread_ts: lead.card.ts, text: renderThreadMessage(payload), ...(payload.broadcast ? { reply_broadcast: true } : {}) });
+    return posted.ts;
   }
 
   async function tick(): Promise<number> {
@@ -113,8 +123,9 @@ export function createSlackRelay(options: SlackRelayOptions): SlackRelay {
       }
       const wait = slot.at.getTime() - clock.now().getTime();
       if (wait > 0) await sleep(wait);
+      let postedTs: string | undefined;
       try {
-        await deliver(item, lead);
+        postedTs = await deliver(item, lead);
       } catch (err) {
         const e = err instanceof ChannelApiError ? err : new ChannelApiError(String(err), { permanent: false });
         if (e.details.permanent || item.attempts + 1 >= maxAttempts) {
@@ -132,7 +143,7 @@ export function createSlackRelay(options: SlackRelayOptions): SlackRelay {
         observer.delivery?.("retry");
         break;
       }
-      await outbox.markSent(item.id, clock.now());
+      await outbox.markSent(item.id, clock.now(), postedTs);
       observer.delivery?.("sent");
       sent++;
     }

@@ -8,6 +8,7 @@ import type { Messages } from "../../knowledge/schema.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import { createSlackApi, type SlackApi } from "./api.js";
 import { ACTION_CLAIM, ACTION_CLOSE, ACTION_RELEASE, CLOSE_OUTCOMES } from "./card.js";
+import { guardSlackRequest } from "./request-guard.js";
 import { createCounselorReplies, type CounselorReplies } from "./counselor-replies.js";
 
 export interface SlackSettings {
@@ -146,11 +147,16 @@ export function createSlackChannel(settings: SlackSettings, options: SlackChanne
     api,
     replies,
     webhook: receiver
-      ? (req, res) =>
-          new Promise<void>((resolve) => {
+      ? async (req, res) => {
+          const raw = await guardSlackRequest(req, res, settings.signingSecret, log);
+          if (!raw) return;
+          // Bolt takes a request whose rawBody is set as already read (and checks the signature again).
+          Object.assign(req, { rawBody: raw });
+          await new Promise<void>((resolve) => {
             res.on("close", resolve);
             receiver.requestListener(req, res);
-          })
+          });
+        }
       : undefined,
     async start() {
       if (settings.appToken) await app.start();

@@ -5,7 +5,7 @@ import type { Inbound } from "../../core/model.js";
 export type MappedUpdate =
   | { kind: "message"; inbound: Inbound; seq: number; callbackQueryId?: string }
   | { kind: "ignore"; reason: string; callbackQueryId?: string }
-  | { kind: "dead"; reason: string; externalId: string; sender?: string };
+  | { kind: "dead"; reason: string; externalId: string; sender?: string; conversation?: string };
 
 const UNSUPPORTED_CONTENT = ["photo", "voice", "audio", "video", "video_note", "sticker", "document", "animation", "location", "venue", "contact", "poll", "dice"] as const;
 
@@ -34,7 +34,21 @@ export function mapUpdate(update: Update, me: Pick<UserFromGetMe, "id" | "userna
   if (update.edited_message || update.edited_channel_post || update.channel_post) return { kind: "ignore", reason: "edits and channel posts are not answered" };
   if (update.my_chat_member || update.chat_member) return { kind: "ignore", reason: "membership change" };
   const type = Object.keys(update).find((k) => k !== "update_id") ?? "empty";
-  return { kind: "dead", reason: `unsupported update type: ${type.slice(0, 60)}`, externalId: id };
+  return { kind: "dead", reason: `unsupported update type: ${type.slice(0, 60)}`, externalId: id, ...peopleOf(update) };
+}
+
+/**
+ * Who an update that cannot be processed is about, as far as its body says
+ * (`from`, `user`, `chat` of its one payload): kept on the dead letter, so
+ * that the student's /forget finds it. Never throws.
+ */
+export function peopleOf(update: unknown): { sender?: string; conversation?: string } {
+  const id = (v: unknown) => (typeof v === "number" || typeof v === "string" ? String(v) : undefined);
+  const field = (o: unknown, k: string): unknown => (typeof o === "object" && o !== null ? (o as Record<string, unknown>)[k] : undefined);
+  const body = typeof update === "object" && update !== null ? Object.entries(update).find(([k]) => k !== "update_id")?.[1] : undefined;
+  const sender = id(field(field(body, "from"), "id")) ?? id(field(field(body, "user"), "id")) ?? id(field(field(field(body, "message"), "from"), "id"));
+  const conversation = id(field(field(body, "chat"), "id")) ?? id(field(field(field(body, "message"), "chat"), "id")) ?? sender;
+  return { ...(sender ? { sender } : {}), ...(conversation ? { conversation } : {}) };
 }
 
 function mapMessage(message: Message, updateId: number, me: Pick<UserFromGetMe, "id" | "username">): MappedUpdate {
@@ -55,7 +69,7 @@ function mapMessage(message: Message, updateId: number, me: Pick<UserFromGetMe, 
     ["/start", "/help"].includes(cmd.toLowerCase()) ? cmd : `${cmd}${rest ?? ""}`,
   );
   const unsupported = !message.text && !message.caption && UNSUPPORTED_CONTENT.some((k) => k in message);
-  if (!message.text && !message.caption && !unsupported) return { kind: "dead", reason: "message without text or known content", externalId: String(updateId), sender: String(message.from.id) };
+  if (!message.text && !message.caption && !unsupported) return { kind: "dead", reason: "message without text or known content", externalId: String(updateId), sender: String(message.from.id), conversation: String(chat.id) };
   return {
     kind: "message",
     seq: updateId,

@@ -8,9 +8,9 @@ import { ChannelApiError } from "../../core/errors.js";
 import type { Intake } from "../../inbox/intake.js";
 import type { Reply } from "../../core/model.js";
 import type { ChannelSender } from "../../core/ports.js";
-import { bodyId, header, parseJson, readBodyOrRefuse, sameSecret } from "../../http/request.js";
+import { bodyId, header, jsonDepth, MAX_JSON_DEPTH, parseJson, readBodyOrRefuse, sameSecret } from "../../http/request.js";
 import { silentLogger, type Logger } from "../../logger.js";
-import { mapUpdate, type MappedUpdate } from "./map-update.js";
+import { mapUpdate, peopleOf, type MappedUpdate } from "./map-update.js";
 import { renderTelegram } from "./render.js";
 
 export interface TelegramSettings {
@@ -28,6 +28,8 @@ export interface TelegramSettings {
   pollTimeoutSeconds?: number;
   /** Throttler limits; the defaults are Telegram's (1 message/s per chat, 30/s overall). */
   perChatMinMs?: number;
+  /** Every Bot API call is aborted after this (default 10 s, as the WhatsApp and Slack clients; long polls add their own wait). */
+  timeoutSeconds?: number;
 }
 
 export interface TelegramChannel {
@@ -49,7 +51,10 @@ const ALLOWED_UPDATES = ["message", "callback_query"] as const;
  * 5xx, network errors), then fail over to the outbox's own backoff.
  */
 export function createTelegramChannel(settings: TelegramSettings, intake: Intake, logger: Logger = silentLogger): TelegramChannel {
-  const client = { apiRoot: settings.apiRoot };
+  // grammY's default is 500 s: one hanging call would hold its chat's queue for minutes.
+  // getUpdates waits up to its long-poll timeout on purpose, so it gets that much on top.
+  const timeoutSeconds = (settings.timeoutSeconds ?? 10) + (settings.mode === "polling" ? (settings.pollTimeoutSeconds ?? 30) : 0);
+  const client = { apiRoot: settings.apiRoot, timeoutSeconds };
   const bot = new Bot(settings.token, { client, botInfo: settings.botInfo });
   bot.api.config.use(
     apiThrottler({
@@ -75,7 +80,7 @@ export function createTelegramChannel(settings: TelegramSettings, intake: Intake
     const store = async () => {
       if (mapped.kind === "message") await intake.accept(mapped.inbound, mapped.seq);
       else if (mapped.kind === "dead") {
-        await intake.deadLetter({ channel: "telegram", externalId: mapped.externalId, sender: mapped.sender, reason: mapped.reason, body: JSON.stringify(ctx.update) });
+        await intake.deadLetter({ channel: "telegram", externalId: mapped.externalId, sender: mapped.sender, conversation: mapped.conversation, reason: mapped.reason, body: JSON.stringify(ctx.update) });
         logger.warn({ channel: "telegram", updateId: ctx.update.update_id, reason: mapped.reason }, "update kept as a dead letter");
       }
     };
@@ -99,10 +104,12 @@ export function createTelegramChannel(settings: TelegramSettings, intake: Intake
     }
     const raw = await readBodyOrRefuse(req, res);
     if (!raw) return;
-    const update = parseJson(raw);
+    const tooDeep = jsonDepth(raw) > MAX_JSON_DEPTH;
+    const update = tooDeep ? undefined : parseJson(raw);
     const updateId = (update as { update_id?: unknown } | undefined)?.update_id;
     if (typeof update !== "object" || update === null || !Number.isSafeInteger(updateId)) {
-      await intake.deadLetter({ channel: "telegram", externalId: bodyId(raw), reason: "body is not a Telegram update", body: raw.toString("utf8") });
+      const reason = tooDeep ? "body nested too deeply" : "body is not a Telegram update";
+      await intake.deadLetter({ channel: "telegram", externalId: bodyId(raw), reason, body: raw.toString("utf8") });
       res.writeHead(200).end();
       return;
     }
@@ -113,14 +120,16 @@ export function createTelegramChannel(settings: TelegramSettings, intake: Intake
 
   const sender: ChannelSender = {
     channel: "telegram",
-    async send(conversation: string, reply: Reply) {
+    async send(conversation: string, reply: Reply, signal?: AbortSignal) {
       for (const message of renderTelegram(reply)) {
         try {
-          await bot.api.sendMessage(conversation, message.text, {
-            parse_mode: message.parse_mode,
-            reply_markup: message.reply_markup,
-            link_preview_options: { is_disabled: true },
-          });
+          await bot.api.sendMessage(
+            conversation,
+            message.text,
+            { parse_mode: message.parse_mode, reply_markup: message.reply_markup, link_preview_options: { is_disabled: true } },
+            // grammY types the signal with its abort-controller shim; it only listens for "abort" on it.
+            signal as Parameters<typeof bot.api.sendMessage>[3],
+          );
         } catch (err) {
           throw toChannelError(err);
         }
@@ -172,7 +181,7 @@ function mapSafely(update: Update, me: UserFromGetMe): MappedUpdate {
   try {
     return mapUpdate(update, me);
   } catch (err) {
-    return { kind: "dead", reason: `malformed update: ${describe(err)}`, externalId: String(update.update_id) };
+    return { kind: "dead", reason: `malformed update: ${describe(err)}`, externalId: String(update.update_id), ...peopleOf(update) };
   }
 }
 

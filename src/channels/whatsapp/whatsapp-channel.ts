@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Intake } from "../../inbox/intake.js";
 import type { ChannelSender } from "../../core/ports.js";
-import { bodyId, header, parseJson, readBodyOrRefuse, sameSecret } from "../../http/request.js";
+import { bodyId, header, jsonDepth, MAX_JSON_DEPTH, parseJson, readBodyOrRefuse, sameSecret } from "../../http/request.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import { createWhatsAppClient } from "./client.js";
 import { renderWhatsApp } from "./render.js";
@@ -41,9 +41,10 @@ export function createWhatsAppChannel(settings: WhatsAppSettings, intake: Intake
       res.writeHead(401, { "content-type": "text/plain" }).end("invalid signature");
       return;
     }
-    const body = parseJson(raw);
+    const tooDeep = jsonDepth(raw) > MAX_JSON_DEPTH;
+    const body = tooDeep ? undefined : parseJson(raw);
     const events = body === undefined
-      ? [{ kind: "dead" as const, externalId: bodyId(raw), reason: "body is not JSON", body: raw.toString("utf8").slice(0, 20_000) }]
+      ? [{ kind: "dead" as const, externalId: bodyId(raw), reason: tooDeep ? "body nested too deeply" : "body is not JSON", body: raw.toString("utf8").slice(0, 20_000) }]
       : parseWebhook(body, bodyId(raw));
     // Throws on a database failure: the server answers 503 and Meta redelivers.
     for (const e of events) {

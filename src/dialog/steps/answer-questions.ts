@@ -1,3 +1,4 @@
+import { startTurnBudget } from "../../core/turn-budget.js";
 import { answerMessage } from "../answer-message.js";
 import type { TurnStep } from "../turn-context.js";
 
@@ -20,5 +21,7 @@ export const answerQuestions: TurnStep = (ctx) => {
     route: ctx.route,
     hint,
     reading: hint ? undefined : reading.understanding,
+    // Reading the sentences of a long message is what can cost: it has a budget (core/turn-budget.ts).
+    budget: startTurnBudget(ctx.turnBudgetMs),
   });
 };

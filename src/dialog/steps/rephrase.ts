@@ -24,5 +24,5 @@ export const rephrase: TurnStep = async (ctx, next) => {
     language: model.hint.language,
     history: model.history,
   });
-  if (phrased) ctx.outcome = { ...outcome, result: { ...outcome.result, replies: [{ ...reply, text: phrased.text }] } };
+  if (phrased) ctx.outcome = { ...outcome, result: { ...outcome.result, replies: [{ ...reply, text: phrased.text, generated: true }] } };
 };

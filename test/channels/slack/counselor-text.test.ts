@@ -25,5 +25,10 @@ describe("a counselor's Slack text as the student reads it", () => {
     expect(isInternalNote("note: call her tomorrow")).toBe(true);
     expect(isInternalNote("  NOTE : x")).toBe(true);
     expect(isInternalNote("Noted, thanks")).toBe(false);
+    // Whatever the markup or hidden characters, a note is a note (issue 14, medium 5).
+    for (const note of ["*note:* x", "_note:_ x", "`note:` x", "~note:~ x", "> note: x", "&gt; note: x", "\u200Bnote: x", "\u2060\uFE0F note: x", "*Note*: x", "```note: x```", "ｎｏｔｅ： x"]) {
+      expect(isInternalNote(note), JSON.stringify(note)).toBe(true);
+    }
+    for (const text of ["Notes are attached", "*Noted* thanks", "> I noted: x", "Denote: x"]) expect(isInternalNote(text), text).toBe(false);
   });
 });

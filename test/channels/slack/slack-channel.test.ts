@@ -89,6 +89,10 @@ describe.each(databaseKinds)("counselors in Slack, on $name", ({ name }) => {
     await claim(id, ANA);
     await t.until(() => texts(chat).length === 1, "the claim notice");
     await reply(ts, ANA, "note: she prefers evenings");
+    // Notes in Slack's markup, as a quote, or behind an invisible character (issue 14, medium 5).
+    for (const note of ["*note:* she is anxious", "_note:_ check her visa", "`note:` fee waived", "&gt; note: call her mother", "\u200Bnote: hidden", "*Note*: bold word only", "ｎｏｔｅ： full width"]) {
+      await reply(ts, ANA, note);
+    }
     await reply(ts, FAKE_BOT_USER_ID, "bot post", { botId: FAKE_BOT_ID });
     await reply(ts, ANA, "edited", { subtype: "message_changed" });
     await reply(ts, ANA, "", { subtype: "message_deleted" });

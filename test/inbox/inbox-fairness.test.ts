@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Bot } from "../../src/dialog/bot.js";
+import { createInboxWorker } from "../../src/inbox/inbox-worker.js";
+import type { Inbound } from "../../src/core/model.js";
+import type { ChannelSender, InboxStore } from "../../src/core/ports.js";
+import { createSqlInbox } from "../../src/storage/sql-inbox.js";
+import { createPgliteTestDatabase, type TestDatabase } from "../helpers/databases.js";
+
+/**
+ * Issue 14, high 2: the worker takes conversations round robin when they
+ * compete for its slots, so one student's backlog of expensive turns cannot
+ * keep another student waiting behind all of it.
+ */
+
+let db: TestDatabase;
+let inbox: InboxStore;
+beforeAll(async () => {
+  db = await createPgliteTestDatabase();
+  inbox = createSqlInbox(db.driver);
+});
+afterAll(() => db?.dispose());
+
+const message = (conversation: string, n: number): Inbound => ({
+  id: `${conversation}-${n}`,
+  channel: "telegram",
+  conversation,
+  sender: conversation,
+  text: `message ${n}`,
+  receivedAt: new Date(),
+});
+
+describe("round robin between conversations", () => {
+  it("with one slot, answers the second student right after the first student's turn in progress, not after their backlog of 8", async () => {
+    for (let n = 1; n <= 8; n++) await inbox.accept(message("heavy", n), { seq: n });
+    await inbox.accept(message("light", 1), { seq: 1 });
+    const order: string[] = [];
+    // Each turn takes 30 ms of the thread, as a turn cut at its CPU budget would.
+    const bot = {
+      async process(inbound: Inbound) {
+        const until = performance.now() + 30;
+        while (performance.now() < until);
+        order.push(inbound.conversation);
+        await inbox.markSkipped(inbound.channel, inbound.id, "handled by the test bot");
+        return { handled: true, intent: null, replies: [] };
+      },
+    } as unknown as Bot;
+    const sender: ChannelSender = { channel: "telegram", send: async () => {} };
+    const worker = createInboxWorker({ bot, inbox, senders: [sender], concurrency: 1, settleMs: 1 });
+    worker.notify("telegram", "heavy");
+    await new Promise((r) => setTimeout(r, 5));
+    worker.notify("telegram", "light");
+    await worker.idle();
+    await new Promise((r) => setTimeout(r, 50));
+    await worker.idle();
+    expect(order.filter((c) => c === "heavy")).toHaveLength(8);
+    expect(order.indexOf("light")).toBeLessThanOrEqual(2);
+    await worker.stop();
+  });
+});

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { LEAD_PAYLOAD } from "../../src/leads/form.js";
+import { createLogger } from "../../src/logger.js";
+import { createApp, type App } from "../../src/main.js";
+import { KNOWLEDGE_DIR, realKnowledge } from "../helpers/bot.js";
+
+/**
+ * Issue 14, operator honesty: with no counselor desk configured (the default,
+ * and always in the terminal chat) a finished lead form must not promise that
+ * someone will make contact; the operator is warned once at start-up.
+ */
+
+const leads = realKnowledge().leads;
+const lines: string[] = [];
+let app: App;
+let n = 0;
+beforeAll(async () => {
+  const logger = createLogger("warn", { write: (line: string) => void lines.push(line) });
+  app = await createApp(loadConfig({ KNOWLEDGE_DIR }), { logger, storage: { kind: "pglite" } });
+});
+afterAll(() => app?.close());
+
+const say = async (text: string, payload?: string) => {
+  const r = await app.bot.handle({ channel: "console", conversation: "nodesk", sender: "nodesk", id: `nd-${++n}`, text, payload, receivedAt: new Date() });
+  return r.replies.map((x) => x.text).join("\n\n");
+};
+
+describe("leads without a counselor desk", () => {
+  it("warns once at start-up that leads are only stored, and how to see them", () => {
+    const warnings = lines.filter((l) => l.includes("no counselor desk is configured"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("only stored");
+  });
+
+  it("ends the form by saying the request is saved, never that a counselor will contact the student", async () => {
+    await say("I want to talk to a counselor");
+    await say("", LEAD_PAYLOAD.yes);
+    let last = await say("Quillon Zephyrine");
+    last = await say("zephyrine.canary@example.org");
+    for (let i = 0; i < 6 && !last.includes(leads?.messages.queued_stored ?? "?"); i++) last = await say("skip");
+    expect(last).toContain(leads?.messages.queued_stored);
+    expect(last).not.toMatch(/will contact you|will reply to you/);
+  });
+});
