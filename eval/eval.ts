@@ -1,50 +1,45 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { z } from "zod";
 import { fixedClock } from "../src/core/clock.js";
-import { INTENTS } from "../src/core/intents.js";
-import { loadConfig, PACKAGE_ROOT, type Config } from "../src/config.js";
+import { loadConfig, type Config } from "../src/config.js";
 import type { LlmStatsSnapshot } from "../src/llm/stats.js";
 import { silentLogger } from "../src/logger.js";
 import { createApp } from "../src/main.js";
-import { replayLine } from "../src/cli/replay.js";
+import { replayTurn } from "../src/cli/replay.js";
+import { loadEvalSet, type EvalCase } from "./cases.js";
+import { scoreTurn } from "./score.js";
+
+export { EVAL_DIR, loadEvalSet, type EvalCase, type EvalSetName } from "./cases.js";
+export { normalizeForFacts } from "./score.js";
+export { formatComparison, formatEval } from "./report.js";
 
 /** The eval's "today": dates computed in answers (timelines) are then the same on every run. */
 export const EVAL_NOW = "2026-11-22T10:00:00Z";
-export const EVAL_DIR = join(PACKAGE_ROOT, "test", "eval");
 /** Turns run before timing, in their own conversations; not scored. */
-const WARMUP_TURNS = 100;
-
-const expectation = {
-  text: z.string(),
-  intent: z.enum(INTENTS),
-  also: z.array(z.enum(INTENTS)).optional(),
-  facts: z.array(z.string()),
-};
-const messageSchema = z.object({ id: z.string(), ...expectation }).passthrough();
-const conversationSchema = z
-  .object({ id: z.string(), description: z.string().optional(), turns: z.array(z.object(expectation).passthrough()).min(1) })
-  .passthrough();
-
-export interface EvalCase {
-  id: string;
-  conversation: string;
-  text: string;
-  intent: string;
-  facts: string[];
-}
+export const WARMUP_TURNS = 100;
 
 export interface EvalResult {
   cases: number;
   intentAccuracy: number;
+  /** Share of the cases that name an entry whose reply cited it (see score.ts). */
+  entryAccuracy: number;
+  entryCases: number;
+  /** The right entry, or for counselor, smalltalk and out-of-scope messages the right intent. */
+  rightRate: number;
+  /** Answered with a wrong entry, without asking: the failure that hurts students. */
+  confidentlyWrongRate: number;
+  /** Asked back with candidate entries instead of answering. */
+  clarifyRate: number;
+  /** Answered with no entry (fallback, out of scope) where one was expected. */
+  declinedRate: number;
   factRecall: number;
   facts: number;
+  replyMedianChars: number;
+  replyP90Chars: number;
   p50Ms: number;
   p99Ms: number;
   confusion: Map<string, Map<string, number>>;
   /** The five slowest turns, for looking into latency. */
   slowest: { id: string; ms: number }[];
-  failures: { id: string; text: string; expected: string; got: string | null; missing: string[] }[];
+  failures: { id: string; text: string; expected: string; got: string | null; missing: string[]; verdict: string; cited: string[]; wanted: string[] }[];
   /** With the LLM layer on (`--llm`): what it did during the scored turns. */
   llm?: LlmFigures;
 }
@@ -66,43 +61,14 @@ export interface EvalOptions {
   llm?: { latencyMs: number };
 }
 
-function readJsonLines<T>(file: string, schema: z.ZodType<T>): T[] {
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l, i) => {
-      const parsed = schema.safeParse(JSON.parse(l));
-      if (!parsed.success) throw new Error(`${file}:${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
-      return parsed.data;
-    });
-}
-
-/** Every labelled turn of the eval set, in order: single messages first, then each conversation's turns. */
-export function loadEvalSet(dir = EVAL_DIR): EvalCase[] {
-  const messages = readJsonLines(join(dir, "messages.jsonl"), messageSchema).map((m) => ({
-    id: m.id,
-    conversation: `eval-${m.id}`,
-    text: m.text,
-    intent: m.intent,
-    facts: m.facts,
-  }));
-  const turns = readJsonLines(join(dir, "conversations.jsonl"), conversationSchema).flatMap((c) =>
-    c.turns.map((t, i) => ({ id: `${c.id}#${i + 1}`, conversation: `eval-${c.id}`, text: t.text, intent: t.intent, facts: t.facts })),
-  );
-  return [...messages, ...turns];
-}
-
-/** How facts are compared: case, Markdown bold and dash styles do not matter. */
-export function normalizeForFacts(text: string): string {
-  return text.toLowerCase().replace(/\*\*/g, "").replace(/[\u2010-\u2015\u2212]/g, "-").replace(/\s+/g, " ");
-}
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
 /**
- * Runs the eval set through the same code path as `rotabot replay` (a fresh
+ * Runs labelled turns through the same code path as `rotabot replay` (a fresh
  * in-memory database, `bot.handle`, one conversation per message or per
  * scripted conversation), with the clock fixed at EVAL_NOW.
  */
-export async function runEval(cases: EvalCase[] = loadEvalSet(), options: EvalOptions = {}): Promise<EvalResult> {
+export async function runEval(cases: EvalCase[] = loadEvalSet("main"), options: EvalOptions = {}): Promise<EvalResult> {
   const fake = options.llm ? await (await import("../test/fakes/openai-api.js")).startFakeOpenAi({ latencyMs: options.llm.latencyMs }) : undefined;
   const base = loadConfig();
   // Without --llm the eval is offline even if OPENAI_API_KEY is set: its figures must not depend on a model.
@@ -113,33 +79,40 @@ export async function runEval(cases: EvalCase[] = loadEvalSet(), options: EvalOp
   });
   let before: LlmStatsSnapshot | undefined;
   const latencies: number[] = [];
+  const lengths: number[] = [];
   const timed: { id: string; ms: number }[] = [];
   const confusion = new Map<string, Map<string, number>>();
   const failures: EvalResult["failures"] = [];
-  let correct = 0;
-  let factsFound = 0;
-  let factsTotal = 0;
+  const count = { intent: 0, entry: 0, entryCases: 0, right: 0, wrong: 0, asked: 0, declined: 0, facts: 0, factsFound: 0 };
   try {
     // Untimed warm-up in conversations of its own (JIT, lazy imports), as in the bench.
-    for (const [i, c] of cases.slice(0, WARMUP_TURNS).entries()) {
-      await replayLine(app.bot, JSON.stringify({ conversation: `warmup-${i}`, text: c.text }), i + 1, `warmup-${i}`);
-    }
+    for (const [i, c] of cases.slice(0, WARMUP_TURNS).entries()) await replayTurn(app.bot, `warmup-${i}`, c.text, `warmup-${i}`);
     before = app.llm?.stats.snapshot();
     for (const [i, c] of cases.entries()) {
       const t0 = performance.now();
-      const out = await replayLine(app.bot, JSON.stringify({ conversation: c.conversation, text: c.text }), i + 1, `eval-${i}`);
-      latencies.push(performance.now() - t0);
-      timed.push({ id: c.id, ms: performance.now() - t0 });
-      const got = out.intent ?? "(error)";
+      const { output, result } = await replayTurn(app.bot, c.conversation, c.text, `eval-${i}`);
+      const ms = performance.now() - t0;
+      latencies.push(ms);
+      timed.push({ id: c.id, ms });
+      const got = output.intent ?? "(error)";
       const row = confusion.get(c.intent) ?? new Map<string, number>();
       row.set(got, (row.get(got) ?? 0) + 1);
       confusion.set(c.intent, row);
-      const reply = normalizeForFacts(out.reply ?? "");
-      const missing = c.facts.filter((f) => !reply.includes(normalizeForFacts(f)));
-      factsTotal += c.facts.length;
-      factsFound += c.facts.length - missing.length;
-      if (got === c.intent) correct++;
-      if (got !== c.intent || missing.length > 0) failures.push({ id: c.id, text: c.text, expected: c.intent, got: out.intent, missing });
+      const s = scoreTurn(c, result, output.reply ?? "");
+      lengths.push(s.replyChars);
+      count.facts += c.facts.length;
+      count.factsFound += c.facts.length - s.missing.length;
+      if (s.intentRight) count.intent++;
+      if (s.entryRight !== undefined) count.entryCases++;
+      if (s.entryRight) count.entry++;
+      if (s.right) count.right++;
+      if (s.confidentlyWrong) count.wrong++;
+      if (s.asked) count.asked++;
+      if (s.declined) count.declined++;
+      if (!s.right || !s.intentRight || s.missing.length > 0) {
+        const verdict = s.right ? "right" : s.asked ? "asked" : s.confidentlyWrong ? "WRONG" : "declined";
+        failures.push({ id: c.id, text: c.text, expected: c.intent, got: output.intent, missing: s.missing, verdict, cited: s.cited, wanted: c.entries.map((a) => a.join("|")) });
+      }
     }
   } finally {
     await app.close();
@@ -147,14 +120,23 @@ export async function runEval(cases: EvalCase[] = loadEvalSet(), options: EvalOp
   }
   const llm = options.llm && app.llm && before ? llmFigures(before, app.llm.stats.snapshot(), cases.length, options.llm.latencyMs) : undefined;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  lengths.sort((a, b) => a - b);
+  const n = Math.max(1, cases.length);
   return {
     cases: cases.length,
-    intentAccuracy: correct / Math.max(1, cases.length),
-    factRecall: factsFound / Math.max(1, factsTotal),
-    facts: factsTotal,
-    p50Ms: pct(0.5),
-    p99Ms: pct(0.99),
+    intentAccuracy: count.intent / n,
+    entryAccuracy: count.entry / Math.max(1, count.entryCases),
+    entryCases: count.entryCases,
+    rightRate: count.right / n,
+    confidentlyWrongRate: count.wrong / n,
+    clarifyRate: count.asked / n,
+    declinedRate: count.declined / n,
+    factRecall: count.factsFound / Math.max(1, count.facts),
+    facts: count.facts,
+    replyMedianChars: percentile(lengths, 0.5),
+    replyP90Chars: percentile(lengths, 0.9),
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
     confusion,
     failures,
     slowest: timed.sort((a, b) => b.ms - a.ms).slice(0, 5),
@@ -191,52 +173,4 @@ function llmFigures(before: LlmStatsSnapshot, after: LlmStatsSnapshot, turns: nu
       rejections,
     },
   };
-}
-
-const pctText = (x: number) => `${(100 * x).toFixed(1)}%`;
-
-/** The LLM run against the offline run of the same eval set: what the layer costs in latency, and what it changes. */
-export function formatComparison(offline: EvalResult, llm: EvalResult): string {
-  const ms = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)} ms`;
-  const pp = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} points`;
-  return [
-    "LLM mode against offline, same eval set:",
-    `  added latency per turn  p50 ${ms(llm.p50Ms - offline.p50Ms)}   p99 ${ms(llm.p99Ms - offline.p99Ms)}   (offline p50 ${offline.p50Ms.toFixed(2)} ms, p99 ${offline.p99Ms.toFixed(2)} ms)`,
-    `  intent accuracy ${pctText(offline.intentAccuracy)} -> ${pctText(llm.intentAccuracy)} (${pp(llm.intentAccuracy - offline.intentAccuracy)})   fact recall ${pctText(offline.factRecall)} -> ${pctText(llm.factRecall)} (${pp(llm.factRecall - offline.factRecall)})`,
-  ].join("\n");
-}
-
-/** The report `npm run eval` prints. */
-export function formatEval(r: EvalResult, options: { maxFailures?: number } = {}): string {
-  const lines = [
-    `rotabot eval: ${r.cases} labelled turns (test/eval), clock fixed at ${EVAL_NOW}, latency after ${WARMUP_TURNS} untimed warm-up turns`,
-    `intent accuracy   ${pctText(r.intentAccuracy)}   (target 95%)`,
-    `fact recall       ${pctText(r.factRecall)}   of ${r.facts} facts (target 95%)`,
-    `latency per turn  p50 ${r.p50Ms.toFixed(2)} ms   p99 ${r.p99Ms.toFixed(2)} ms   (target p99 < 10 ms); slowest: ${r.slowest.map((s) => `${s.id} ${s.ms.toFixed(1)} ms`).join(", ")}`,
-  ];
-  if (r.llm) {
-    const l = r.llm;
-    lines.push(
-      `LLM layer (fake OpenAI-compatible server answering in ${l.latencyMs} ms; it restates messages and echoes a grounded rephrasing, so this measures the cascade, the checks and the latency, not a real model's understanding)`,
-      `LLM calls per turn ${l.callsPerTurn.toFixed(3)}   (target at most 0.3); ${l.stats.modelCalls} calls in ${r.cases} turns, ${l.consulted} turns read by the model`,
-      `grounding rejections ${l.groundingRejections}${Object.keys(l.stats.rejections).length ? ` (${Object.entries(l.stats.rejections).map(([k, n]) => `${k} ${n}`).join(", ")})` : ""}   fallbacks to the offline answer ${l.fallbacks}`,
-      `requests by outcome ${Object.entries(l.stats.calls).map(([k, n]) => `${k} ${n}`).join(", ") || "none"}; tokens ${l.stats.inputTokens} in, ${l.stats.outputTokens} out`,
-    );
-  }
-  lines.push("", "confusion matrix (rows: expected, columns: got)");
-  const labels = [...INTENTS, "(error)"].filter((l) => r.confusion.has(l) || [...r.confusion.values()].some((row) => row.has(l)));
-  const short = (l: string) => l.slice(0, 6);
-  lines.push(`${"".padEnd(24)}${labels.map((l) => short(l).padStart(7)).join("")}`);
-  for (const expected of labels) {
-    const row = r.confusion.get(expected);
-    if (!row) continue;
-    lines.push(`${expected.padEnd(24)}${labels.map((got) => String(row.get(got) ?? "").padStart(7)).join("")}`);
-  }
-  lines.push("", `failures (${r.failures.length})`);
-  for (const f of r.failures.slice(0, options.maxFailures ?? 200)) {
-    const intent = f.got === f.expected ? "" : ` intent ${f.got} (expected ${f.expected})`;
-    const facts = f.missing.length ? ` missing ${JSON.stringify(f.missing)}` : "";
-    lines.push(`  ${f.id}: ${JSON.stringify(f.text.slice(0, 90))}${intent}${facts}`);
-  }
-  return lines.join("\n");
 }

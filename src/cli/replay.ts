@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import { withNumberedOptions } from "../channels/console/render.js";
-import type { Bot } from "../dialog/bot.js";
+import type { Bot, HandleResult } from "../dialog/bot.js";
 
 const lineSchema = z.object({
   conversation: z.string().min(1, "conversation must be a non-empty string"),
@@ -47,21 +47,23 @@ export async function replayLine(bot: Bot, line: string, n: number, id: string):
   }
   const { conversation, text } = parsed.data;
   try {
-    const result = await bot.handle({
-      id,
-      channel: "replay",
-      conversation,
-      sender: conversation,
-      text,
-      receivedAt: new Date(),
-    });
-    // Quick replies are part of what the student sees; a text-only output lists them as numbered options.
-    // A turn that started, advanced or wrote to a lead reports it as it is after the turn.
-    const lead = result.lead ? { id: String(result.lead.id), status: result.lead.status } : null;
-    return { conversation, intent: result.intent, reply: result.replies.map((r) => withNumberedOptions(r)).join("\n\n"), lead };
+    return (await replayTurn(bot, conversation, text, id)).output;
   } catch (err) {
     return failure(conversation, `line ${n}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * One message of a replay through `bot.handle`, with the output line and the
+ * bot's full result (citations and quick replies: what the eval scores).
+ * Throws when the database fails.
+ */
+export async function replayTurn(bot: Bot, conversation: string, text: string, id: string): Promise<{ output: ReplayOutput; result: HandleResult }> {
+  const result = await bot.handle({ id, channel: "replay", conversation, sender: conversation, text, receivedAt: new Date() });
+  // Quick replies are part of what the student sees; a text-only output lists them as numbered options.
+  // A turn that started, advanced or wrote to a lead reports it as it is after the turn.
+  const lead = result.lead ? { id: String(result.lead.id), status: result.lead.status } : null;
+  return { output: { conversation, intent: result.intent, reply: result.replies.map((r) => withNumberedOptions(r)).join("\n\n"), lead }, result };
 }
 
 function failure(conversation: string | null, error: string): ReplayOutput {

@@ -4,8 +4,10 @@ import type { Inbound } from "../core/model.js";
 import type { ConversationState, Profile } from "../core/state.js";
 import type { Turn, TurnResult } from "../intents/turn.js";
 import type { LoadedKnowledge } from "../nlu/knowledge-source.js";
-import { understand } from "../nlu/understand.js";
 import type { Understanding } from "../nlu/understanding.js";
+import { withSources } from "../intents/answer.js";
+import type { KnowledgeBase } from "../knowledge/loader.js";
+import { PAYLOAD, understand } from "../nlu/understand.js";
 import { answerOne, askToConfirm } from "./answer-one.js";
 import { applyHint } from "./language-assist.js";
 import { planQuestions, type PlannedQuestion } from "./questions.js";
@@ -34,7 +36,7 @@ export interface AnswerMessageInput {
 export function answerMessage(input: AnswerMessageInput): Outcome {
   const { inbound, text, state, profile, now } = input;
   const { kb, nlu } = input.knowledge;
-  const one = (o: Pick<AnswerMessageInput, "text" | "state" | "profile"> & { understanding: Understanding }) =>
+  const one = (o: Pick<AnswerMessageInput, "text" | "state" | "profile"> & { understanding: Understanding; cite?: boolean }) =>
     answerOne({ inbound, now, kb, route: input.route, ...o });
   const offline = input.reading ?? understand(text, state, nlu, kb, now, inbound.payload);
   const whole = input.hint ? applyHint(offline, input.hint) : offline;
@@ -75,29 +77,47 @@ export function answerMessage(input: AnswerMessageInput): Outcome {
     const own = understandQuestion(question, partState, understandPart);
     // Facts stated anywhere count once, with the first answer; a guess is confirmed after the last one.
     const understanding = i === 0 ? { ...withContext(own), facts: whole.facts } : withContext(own);
-    const o = one({ text: question.text, understanding, state: partState, profile: current.profile });
+    const o = one({ text: question.text, understanding, state: partState, profile: current.profile, cite: false });
     outcomes.push(o);
     current = { state: o.state, profile: o.profile };
   }
   const answered = outcomes.filter((o) => !o.result.fellBack);
-  if (answered.length === 0) return outcomes[0] as Outcome;
+  if (answered.length === 0) return withCitedSources(outcomes[0] as Outcome, kb);
   const unique = answered.filter((o, i) => answered.findIndex((p) => firstCitation(p) === firstCitation(o)) === i);
-  if (unique.length === 1) return unique[0] as Outcome;
-  const replies = unique.flatMap((o) => o.result.replies);
-  const first = unique[0] as Outcome;
-  const last = unique.at(-1) as Outcome;
-  let result: TurnResult = {
-    replies: [{ text: replies.map((r) => r.text).join("\n\n"), citations: replies.flatMap((r) => r.citations ?? []), quickReplies: replies.at(-1)?.quickReplies }],
-    handoff: unique.find((o) => o.result.handoff)?.result.handoff,
-  };
+  if (unique.length === 1) return withCitedSources(unique[0] as Outcome, kb);
+  // Two questions are answered in full; the others are offered as buttons, so that the reply fits a phone.
+  const full = unique.slice(0, FULL_ANSWERS);
+  const offered = unique.slice(FULL_ANSWERS).flatMap((o) => o.result.replies[0]?.citations?.slice(0, 1) ?? []);
+  const replies = full.flatMap((o) => o.result.replies);
+  const buttons = [
+    ...offered.map((c) => ({ title: c.title, payload: `${PAYLOAD.entry}${c.entryId}` })),
+    ...replies.flatMap((r) => r.quickReplies ?? []),
+  ].slice(0, MAX_BUTTONS);
+  const texts = [...replies.map((r) => r.text), ...(offered.length > 0 ? [kb.messages.also_asked] : [])];
+  const first = full[0] as Outcome;
+  const last = full.at(-1) as Outcome;
+  const combined = { text: texts.join("\n\n"), citations: replies.flatMap((r) => r.citations ?? []), ...(buttons.length > 0 ? { quickReplies: buttons } : {}) };
+  let result: TurnResult = { replies: withSources([combined], kb), handoff: unique.find((o) => o.result.handoff)?.result.handoff };
   if (whole.unsure) result = askToConfirm(result, whole.unsure, kb.messages);
   return {
     intent: first.intent,
-    confidence: Math.min(...unique.map((o) => o.confidence)),
+    confidence: Math.min(...full.map((o) => o.confidence)),
     result,
     state: { ...last.state, pending: result.state?.pending },
     profile: last.profile,
   };
+}
+
+/** Questions of one message answered in full; the others get a button each. */
+const FULL_ANSWERS = 2;
+/** At most this many buttons under a reply (WhatsApp shows three). */
+const MAX_BUTTONS = 3;
+
+/** One question of several that turned out to be the only one answered: its Sources line, before a pending confirmation. */
+function withCitedSources(o: Outcome, kb: KnowledgeBase): Outcome {
+  const [first, ...rest] = o.result.replies;
+  if (!first?.citations?.length) return o;
+  return { ...o, result: { ...o.result, replies: [...withSources([first], kb), ...rest] } };
 }
 
 /** Up to this many words, statements around a question are read with it; a longer story would drown it. */

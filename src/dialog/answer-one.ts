@@ -1,6 +1,7 @@
 import { appendReply, prependText } from "../core/replies.js";
 import type { Inbound } from "../core/model.js";
 import type { ConversationState, Profile } from "../core/state.js";
+import { withSources } from "../intents/answer.js";
 import { formatValue, profileLines } from "../intents/profile.js";
 import type { Turn, TurnResult } from "../intents/turn.js";
 import type { KnowledgeBase } from "../knowledge/loader.js";
@@ -20,6 +21,8 @@ export interface AnswerOneInput {
   kb: KnowledgeBase;
   now: Date;
   route: (turn: Turn) => TurnResult;
+  /** Add the Sources line to the replies (the default); off for one question of several, which share one line. */
+  cite?: boolean;
 }
 
 /**
@@ -42,6 +45,7 @@ export function answerOne(input: AnswerOneInput): Outcome {
     result = { replies: note ? [{ text: note }] : [], state: { misses: 0 } };
   } else {
     result = input.route(turn);
+    if (input.cite !== false) result = { ...result, replies: withSources(result.replies, kb) };
     if (note) {
       // A statement about oneself is not a miss, even when there was no question in it.
       result = understanding.fellBack

@@ -21,8 +21,8 @@ type Kind = "question" | "statement" | "pleasantry";
 /**
  * Splits a message into its questions. Statements about the student become the
  * lead of the next question. A greeting that opens a story ("Hello, my father is
- * a farmer… how much does it cost?") is a salutation, not something to answer;
- * a greeting before a question ("hello! how much…") is answered as one.
+ * a farmer… how much does it cost?") is a salutation, not something to answer,
+ * and so is a greeting or a thanks beside a question ("hello! how much…").
  * `understandPart` understands one sentence on its own, in the conversation as it was.
  */
 export function planQuestions(text: string, understandPart: (part: string) => Understanding): QuestionPlan {
@@ -31,9 +31,12 @@ export function planQuestions(text: string, understandPart: (part: string) => Un
     .flatMap((part) => splitConjoined(part, understandPart))
     .map((part) => ({ part, kind: kindOf(part, understandPart) }));
   const questions: PlannedQuestion[] = [];
+  // A greeting or a thanks beside a real question is manners, not something to answer.
+  const asks = parts.some((p) => p.kind === "question");
   let lead: string[] = [];
   for (const [i, { part, kind }] of parts.entries()) {
     if (kind === "statement") lead.push(part);
+    else if (kind === "pleasantry" && asks) continue;
     else if (kind === "question" || parts[i + 1]?.kind !== "statement") {
       questions.push({ text: part, lead, after: [] });
       lead = [];

@@ -17,6 +17,7 @@ import {
   type Vocabulary,
 } from "./schema.js";
 import { leadsSchema, type LeadsConfig } from "./leads-schema.js";
+import { allDatesPast, timeSensitivity } from "./review.js";
 
 export interface KnowledgeEntry extends FrontMatter {
   /** The Markdown answer. */
@@ -124,6 +125,9 @@ export function checkKnowledge(dir: string, today: Date = new Date()): LoadResul
     if (e.review_by && e.review_by < today0) {
       report(e.file, lineOf(e, ["review_by"]), `review date ${e.review_by} has passed: check the facts and update reviewed/review_by`, "warning");
     }
+    const sensitive = e.review_by ? null : timeSensitivity(e, vocabulary?.institutions ?? []);
+    if (sensitive) report(e.file, lineOf(e, ["reviewed"]), `time-sensitive (${sensitive}) but has no review_by: add review_by: YYYY-MM-DD, when to check it again`, "warning");
+    if (allDatesPast(e, today0)) report(e.file, lineOf(e, ["facts", "dates"]), "every date under facts.dates has passed: add the current cycle's dates", "warning");
     if (!e.body.trim()) report(e.file, lineOf(e, ["id"]), "the answer text below the front matter is empty");
     e.examples.forEach((q, i) => {
       const key = normalizeExample(q);

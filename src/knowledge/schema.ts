@@ -107,6 +107,8 @@ const dateFact = z.object({
   date: isoDate,
   /** The Match this date belongs to, for ERAS and Match dates. */
   match_year: z.number().int().min(2000).max(2100).optional(),
+  /** True for a date that is derived or reported but not yet confirmed by whoever sets it (shown as an estimate). */
+  estimated: z.boolean().optional(),
   note: z.string().optional(),
 });
 
@@ -143,13 +145,20 @@ export const frontMatterSchema = z
       .min(3, "needs at least 3 example questions, written the way students ask"),
     sources: z.array(source).default([]),
     reviewed: isoDate,
+    /** When the facts must be checked again; required (a `kb check` warning) for time-sensitive entries. */
     review_by: isoDate.optional(),
+    /** Overrides the time-sensitivity rule of `kb check` (see knowledge/review.ts): true for a rule that can go out of date, false for history. */
+    time_sensitive: z.boolean().optional(),
     related: z.array(kebabId).default([]),
     corrects: z.array(z.string()).default([]),
     personalize: z.array(z.enum(PERSONALIZATIONS)).default([]),
     facts: factsSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((f) => !f.review_by || f.review_by >= f.reviewed, {
+    path: ["review_by"],
+    message: "must be on or after reviewed (review_by is when the facts are next checked)",
+  });
 
 export type FrontMatter = z.infer<typeof frontMatterSchema>;
 
@@ -172,6 +181,8 @@ export const vocabularySchema = z
     routes: z.record(z.string().regex(/^[a-z0-9_]+$/), z.enum(ROUTES)).default({}),
     /** Countries of medical schools and the words that name them. */
     countries: z.record(z.string().regex(/^[a-z0-9_]+$/), z.array(z.string().min(2)).min(1)).default({}),
+    /** Names of institutions whose own rules answers quote ("Johns Hopkins"): an answer naming one is time-sensitive. */
+    institutions: z.array(z.string().min(2)).default([]),
   })
   .strict();
 
@@ -197,6 +208,10 @@ export const messagesSchema = z
     rate_limited: z.string().min(5),
     list_button: z.string().min(1).max(20, "button labels must fit in 20 characters (WhatsApp)"),
     sources_label: z.string().min(2),
+    /** How long the direct answer of an entry may be; the rest is behind the "more" button (kb check warns above it). */
+    answer_max_chars: z.number().int().min(150).max(4000).default(600),
+    more_button: z.string().min(1).max(20, "button labels must fit in 20 characters (WhatsApp)").default("Tell me more"),
+    also_asked: z.string().min(5).default("You also asked about these; tap one to read it:"),
     profile_header: z.string().min(2),
     profile_empty: z.string().min(5),
     profile_labels: z.record(z.string(), z.string()),
@@ -255,6 +270,10 @@ export const messagesSchema = z
     timeline_need_start: z.string().min(5),
     based_on: withSlots("entries"),
     review_overdue: withSlots("date"),
+    /** After a plain answer whose entry's review_by has passed. */
+    answer_review_overdue: withSlots("date"),
+    /** After a letters check whose review date is an estimate (estimated: true). */
+    timeline_review_estimated: withSlots("year"),
     // --- Counselor desk (Slack side of leads): notices to the student.
     lead_claimed: z.string().min(5),
     lead_released: z.string().min(5),

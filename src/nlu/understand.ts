@@ -13,6 +13,10 @@ export const MIN_CONFIDENCE = 0.3;
 /** Quick-reply payloads rotabot sends, and reads back. */
 export const PAYLOAD = {
   clarify: "clarify:",
+  /** The rest of an entry after its direct answer. */
+  more: "more:",
+  /** An entry offered for a further question of the same message. */
+  entry: "entry:",
   confirmYes: "confirm:yes",
   confirmNo: "confirm:no",
   counselor: "/counselor",
@@ -35,14 +39,15 @@ export function understand(
   now: Date,
   payload?: string,
 ): Understanding {
-  const source = payload && !payload.startsWith(PAYLOAD.clarify) && !payload.startsWith("confirm:") ? payload : text;
+  const picksEntry = [PAYLOAD.clarify, PAYLOAD.more, PAYLOAD.entry].find((p) => payload?.startsWith(p));
+  const source = payload && !picksEntry && !payload.startsWith("confirm:") ? payload : text;
   const analysis = nlu.analyze(source, { topics: state.topics });
   const { facts, unsure } = extractStudentFacts(source, analysis, kb.vocabulary, now);
   const details = extractDetails(source, now);
   const base = { analysis, facts, unsure, details, followUp: false, fellBack: false };
 
-  const chosen = payload?.startsWith(PAYLOAD.clarify) ? kb.byId.get(payload.slice(PAYLOAD.clarify.length)) : undefined;
-  if (chosen) return { ...base, intent: chosen.intent, confidence: 1, chosenEntryId: chosen.id };
+  const chosen = picksEntry && payload ? kb.byId.get(payload.slice(picksEntry.length)) : undefined;
+  if (chosen) return { ...base, intent: chosen.intent, confidence: 1, chosenEntryId: chosen.id, ...(picksEntry === PAYLOAD.more ? { expand: true } : {}) };
 
   const command = parseCommand(source);
   if (command) return { ...base, intent: command === "counselor" ? "counselor" : "smalltalk", confidence: 1, command };
@@ -53,6 +58,12 @@ export function understand(
     if (confirmation) return { ...base, intent: "smalltalk", confidence: 1, confirmation };
   }
   if (analysis.emergency) return { ...base, intent: "out_of_scope", confidence: 1 };
+  // A subject only out-of-scope entries are about (exam preparation, family immigration, what to wear), and none
+  // that rotabot answers about: the question is outside what it covers, however much its words resemble a rotation question.
+  const { inScope, outside } = scopeOf(kb);
+  if (analysis.topics.some((t) => outside.has(t)) && !analysis.topics.some((t) => inScope.has(t))) {
+    return { ...base, intent: "out_of_scope", confidence: Math.max(analysis.intents[0]?.score ?? 0, OUTSIDE_CONFIDENCE) };
+  }
 
   const best = analysis.intents[0];
   const { topics } = analysis;
@@ -80,6 +91,22 @@ export function understand(
     if (about) return { ...base, intent: about.intent, confidence: best?.score ?? 0 };
   }
   return { ...base, intent: "out_of_scope", confidence: best?.score ?? 0, fellBack: true };
+}
+
+/** How sure rotabot is that a message naming only out-of-scope subjects is out of scope. */
+const OUTSIDE_CONFIDENCE = 0.6;
+
+const scopes = new WeakMap<KnowledgeBase, { inScope: Set<string>; outside: Set<string> }>();
+/** The subjects of in-scope entries, and those that only out-of-scope entries are about. */
+function scopeOf(kb: KnowledgeBase): { inScope: Set<string>; outside: Set<string> } {
+  let scope = scopes.get(kb);
+  if (!scope) {
+    const inScope = new Set(kb.entries.filter((e) => e.intent !== "out_of_scope" && e.intent !== "smalltalk").flatMap((e) => e.topics));
+    const outside = new Set(kb.entries.filter((e) => e.intent === "out_of_scope").flatMap((e) => e.topics.filter((t) => !inScope.has(t))));
+    scope = { inScope, outside };
+    scopes.set(kb, scope);
+  }
+  return scope;
 }
 
 /** The best-scoring entry about any of `topics`. */

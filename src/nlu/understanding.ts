@@ -22,8 +22,10 @@ export interface Understanding {
   unsure?: { field: string; value: string };
   /** Weeks, currency, start date, Match year named in the message. */
   details: Details;
-  /** The entry the student picked from a clarifying question. */
+  /** The entry the student picked from a clarifying question, a "more" button or a further question's button. */
   chosenEntryId?: string;
+  /** The student asked for the rest of `chosenEntryId` ("Tell me more"). */
+  expand?: boolean;
   /** The message only tells rotabot about the student; there is no question to answer. */
   statement?: boolean;
   /** The student's answer to a confirmation question. */

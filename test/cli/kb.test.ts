@@ -21,6 +21,8 @@ describe("rotabot kb check", () => {
     expect(kbCheck(KNOWLEDGE_DIR, c.o, c.e, today)).toBe(0);
     expect(c.out.at(-1)).toMatch(/^ok: \d+ entries, \d+ example questions/);
     expect(c.err.filter((l) => /^Errors/.test(l))).toEqual([]);
+    // Clean, with the review-date warnings in place: every time-sensitive entry has a review_by, no cycle is all past.
+    expect(c.err).toEqual([]);
   });
 
   it("prints errors as file:line: message and exits 1", () => {
@@ -73,6 +75,18 @@ describe("rotabot kb stats", () => {
     expect(text).toMatch(/^costs\s+1\s+3\s+3-3$/m);
     expect(text).toMatch(/^eligibility\s+0\s+0\s+-$/m);
     expect(text).toMatch(/Due for review by 2027-07-31 \(1\):\n  2027-06-30  costs-observership/);
+  });
+
+  it("lists time-sensitive entries without review_by, with the reason, and entries whose dates have all passed", () => {
+    const kb = copyKnowledge();
+    kb.edit("rotation-types-observership.md", (s) => s.replace("An observership is shadowing only.", "Since 2026 an observership costs $300."));
+    kb.edit("costs-observership.md", (s) => s.replace("facts:\n", "facts:\n  dates:\n    - { name: eras_opens, date: 2025-06-04, match_year: 2026 }\n"));
+    const c = capture();
+    kbStats(kb.dir, c.o, new Date("2026-12-03T00:00:00Z"));
+    kb.remove();
+    const text = c.out.join("\n");
+    expect(text).toMatch(/Time-sensitive without review_by \(1\):\n  rotation-types-observership  \(rotation-types-observership\.md\): it states a fee \(\$300\)/);
+    expect(text).toMatch(/Every structured date in the past \(1\):\n  costs-observership  \(costs-observership\.md\)/);
   });
 
   it("reports the real knowledge base's counts", () => {

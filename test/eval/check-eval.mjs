@@ -132,6 +132,14 @@ for (const { line, obj } of convs) {
     turnCount++; if (INTENTS.includes(t.intent)) turnIntent[t.intent]++;
   });
 }
+// ---- the held-out forum set (test/eval/check-forum.mjs checks the rest): never a knowledge example
+for (const file of ['forum.jsonl', 'forum-conversations.jsonl', 'forum-b.jsonl', 'forum-b-conversations.jsonl']) {
+  for (const { line, obj } of readJsonl(ROOT + '/test/eval/' + file)) {
+    for (const t of obj.turns ?? [obj]) {
+      for (const n of normQ(t.text ?? '')) if (examples.has(n)) { err(`${file}:${line} ${obj.id}`, `text equals a knowledge example: "${t.text}"`); break; }
+    }
+  }
+}
 // ---- totals
 if (msgs.length < 320) err('messages.jsonl', `only ${msgs.length} messages (need 320)`);
 if (convs.length < 45) err('conversations.jsonl', `only ${convs.length} conversations (need 45)`);

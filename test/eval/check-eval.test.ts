@@ -52,4 +52,27 @@ describe("check-eval.mjs", () => {
     expect(code).not.toBe(0);
     expect(out).toContain(`${first.id}: text equals a knowledge example`);
   });
+
+  it("fails when a text of the held-out forum set is also a knowledge example question", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rotabot-check-eval-"));
+    temps.push(dir);
+    cpSync(join(ROOT, "knowledge"), join(dir, "knowledge"), { recursive: true });
+    cpSync(join(ROOT, "test/eval"), join(dir, "test/eval"), { recursive: true });
+    cpSync(join(ROOT, "package.json"), join(dir, "package.json"));
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+    const first = JSON.parse(readFileSync(join(ROOT, "test/eval/forum.jsonl"), "utf8").split("\n")[0] as string) as { id: string; text: string };
+    const file = join(dir, "knowledge/costs-observership.md");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/^examples:\n/m, `examples:\n  - ${JSON.stringify(first.text)}\n`));
+
+    const { code, out } = await check(dir);
+    expect(code).not.toBe(0);
+    expect(out).toContain(`${first.id}: text equals a knowledge example`);
+  });
+
+  it("validates the held-out forum sets (check-forum.mjs, check-forum-b.mjs): facts in the named entries, one entry per question", async () => {
+    const { stdout } = await run(process.execPath, [join(ROOT, "test/eval/check-forum.mjs"), ROOT]);
+    expect(stdout).toContain("OK: all checks passed");
+    const b = await run(process.execPath, [join(ROOT, "test/eval/check-forum-b.mjs"), ROOT]);
+    expect(b.stdout).toContain("OK: all checks passed");
+  }, 120_000);
 });

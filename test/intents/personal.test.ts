@@ -105,13 +105,13 @@ describe("timelines computed from lead times, with a fixed clock", () => {
     const text = formatTimeline(kb, t!, now, false);
     expect(text).toContain("Your timeline (direct elective, starting September 2027):");
     expect(text).toContain("- Apply by: 1 March 2027 (at the latest 1 May 2027)");
-    expect(text).toMatch(/- Visa appointment: request it by 1 September 2026 \(that date has passed.*\); waits vary by consulate \(6-14 months\)/);
+    expect(text).toMatch(/- Visa appointment: request it by 1 September 2026 \(that date has passed.*\); waits vary by consulate \(1-10 months\)/);
   });
 
   it("skips the visa for a student who does not need one", () => {
     const t = planTimeline(kb, { route: "observership", start: new Date("2027-06-01T12:00:00Z"), needsVisa: false });
     expect(t?.visa).toBeUndefined();
-    expect(t?.applyBy.toISOString().slice(0, 10)).toBe("2026-12-01"); // no recommendation: the longest lead, 6 months
+    expect(t?.applyBy.toISOString().slice(0, 10)).toBe("2027-03-01"); // no recommendation: the longest lead, 3 months
     expect(formatTimeline(kb, t!, now, true)).toContain("- Visa: you told me you don't need a new one");
   });
 
@@ -121,6 +121,10 @@ describe("timelines computed from lead times, with a fixed clock", () => {
     expect(formatTimeline(kb, early!, new Date("2025-01-01T00:00:00Z"), false)).toMatch(/Letters for Match 2026: .* before programs start reviewing on 24 September 2025\./);
     const late = planTimeline(kb, { route: "third_party_rotation", start: new Date("2025-09-01T12:00:00Z"), needsVisa: false, matchYear: 2026 });
     expect(formatTimeline(kb, late!, new Date("2025-01-01T00:00:00Z"), false)).toMatch(/after programs start reviewing on 24 September 2025\. An earlier rotation would help\./);
+    const season2027 = planTimeline(kb, { route: "third_party_rotation", start: new Date("2026-06-01T12:00:00Z"), needsVisa: false, matchYear: 2027 });
+    const text2027 = formatTimeline(kb, season2027!, new Date("2026-01-01T00:00:00Z"), false);
+    expect(text2027).toMatch(/Letters for Match 2027: .* before programs start reviewing on 23 September 2026\./);
+    expect(text2027).toContain("The review date for Match 2027 is an estimate, not yet confirmed by the AAMC");
     const unknown = planTimeline(kb, { route: "third_party_rotation", start: new Date("2027-06-01T12:00:00Z"), needsVisa: false, matchYear: 2028 });
     expect(formatTimeline(kb, unknown!, now, false)).toContain("I don't have the date programs start reviewing for Match 2028 yet");
   });

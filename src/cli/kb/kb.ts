@@ -7,6 +7,7 @@ import type { ConversationStore } from "../../core/ports.js";
 import { groupGaps, type Gap } from "./gaps.js";
 import { checkKnowledge, loadKnowledge, type KnowledgeBase } from "../../knowledge/loader.js";
 import { openStorage } from "../../storage/open-storage.js";
+import { allDatesPast, timeSensitivity } from "../../knowledge/review.js";
 
 type Out = (line: string) => void;
 
@@ -38,7 +39,10 @@ export function kbCheck(dir: string | undefined, out: Out, err: Out, today = new
   return r.errors.length > 0 ? 1 : 0;
 }
 
-/** `rotabot kb stats [dir]`: entries and example questions per intent; entries due for review. */
+/**
+ * `rotabot kb stats [dir]`: entries and example questions per intent; entries due for review;
+ * time-sensitive entries with no review_by; entries whose structured dates have all passed.
+ */
 export function kbStats(dir: string | undefined, out: Out, today = new Date()): void {
   const { kb } = loadKnowledge(dir ? resolve(dir) : loadConfig().knowledgeDir, today);
   const total = kb.entries.reduce((n, e) => n + e.examples.length, 0);
@@ -59,6 +63,15 @@ export function kbStats(dir: string | undefined, out: Out, today = new Date()): 
   for (const e of due) out(`  ${e.review_by}${(e.review_by ?? "") < todayIso ? " PASSED" : ""}  ${e.id}  (${e.file})`);
   const scheduled = kb.entries.filter((e) => e.review_by).length;
   out(`${scheduled} entries carry a review_by date; ${kb.entries.length - scheduled} do not.`);
+  const unscheduled = kb.entries
+    .map((e) => ({ e, why: e.review_by ? null : timeSensitivity(e, kb.vocabulary.institutions) }))
+    .filter((x) => x.why !== null);
+  out("");
+  out(`Time-sensitive without review_by (${unscheduled.length}):`);
+  for (const { e, why } of unscheduled) out(`  ${e.id}  (${e.file}): ${why}`);
+  const past = kb.entries.filter((e) => allDatesPast(e, todayIso));
+  out(`Every structured date in the past (${past.length}):`);
+  for (const e of past) out(`  ${e.id}  (${e.file})`);
 }
 
 /** Unanswered questions of the last `days` days, grouped, most frequent first. */

@@ -15,7 +15,7 @@ export interface Timeline {
   applyBy: Date;
   applyLatest: Date;
   visa?: { requestBy: Date; minMonths: number; maxMonths: number };
-  letters?: { matchYear: number; end: Date; ready: Date; weeks: number; review?: Date };
+  letters?: { matchYear: number; end: Date; ready: Date; weeks: number; review?: Date; reviewEstimated?: boolean };
   entries: KnowledgeEntry[];
 }
 
@@ -65,7 +65,14 @@ export function planTimeline(
     const review = kb.entries
       .flatMap((e) => (e.facts?.dates ?? []).map((d) => ({ d, e })))
       .find(({ d }) => d.name === "eras_programs_review" && d.match_year === options.matchYear);
-    timeline.letters = { matchYear: options.matchYear, end, ready: addWeeks(end, weeks), weeks, review: review ? new Date(`${review.d.date}T00:00:00Z`) : undefined };
+    timeline.letters = {
+      matchYear: options.matchYear,
+      end,
+      ready: addWeeks(end, weeks),
+      weeks,
+      review: review ? new Date(`${review.d.date}T00:00:00Z`) : undefined,
+      reviewEstimated: review?.d.estimated === true,
+    };
     entries.push(letters.entry, ...(review ? [review.e] : []));
   }
   return timeline;
@@ -87,6 +94,7 @@ export function formatTimeline(kb: KnowledgeBase, t: Timeline, now: Date, visaKn
     else {
       const slots = { year: l.matchYear, end: formatDate(l.end), weeks: l.weeks, ready: formatDate(l.ready), review: formatDate(l.review) };
       lines.push(`- ${fill(l.ready <= l.review ? m.timeline_letters_ok : m.timeline_letters_late, slots)}`);
+      if (l.reviewEstimated) lines.push(`  ${fill(m.timeline_review_estimated, { year: l.matchYear })}`);
     }
   }
   const { ids, overdue } = provenance(t.entries, now);
