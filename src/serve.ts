@@ -4,6 +4,7 @@ import { createWhatsAppChannel } from "./channels/whatsapp/whatsapp-channel.js";
 import { createDeskJobs, type DeskJobs } from "./channels/slack/desk-jobs.js";
 import { createSlackRelay, type SlackRelay } from "./channels/slack/relay.js";
 import { createSlackChannel, type SlackChannel } from "./channels/slack/slack-channel.js";
+import { createWebchatChannel, type WebchatChannel } from "./channels/webchat/webchat-channel.js";
 import { systemClock, type Clock } from "./core/clock.js";
 import type { KnowledgeSource } from "./core/knowledge-source.js";
 import type { InboxWorker } from "./core/inbox-worker.js";
@@ -40,6 +41,8 @@ export interface ServeOptions {
   slackRelay?: { sleep?: (ms: number) => Promise<void>; paceMs?: number; pollMs?: number };
   /** Slack desk jobs' periods (tests). */
   slackJobs?: { reconcileEveryMs?: number; reannounceEveryMs?: number };
+  /** How often the web chat's streams look for replies nobody woke them for (tests). */
+  webchatPollMs?: number;
 }
 
 export interface RunningServer {
@@ -51,6 +54,8 @@ export interface RunningServer {
   workerMode: "inline" | "thread";
   /** The counselor desk, when Slack is configured. */
   slack?: { channel: SlackChannel; relay: SlackRelay; jobs: DeskJobs };
+  /** The web chat, when WEBCHAT_SECRET is set. */
+  webchat?: WebchatChannel;
   /** Graceful stop: no new requests, in-flight requests and turns finish, the database closes. */
   close(): Promise<void>;
 }
@@ -75,8 +80,11 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     watchKnowledge: options.watchKnowledge ?? true,
     // The relay polls the Slack outbox; in this thread it is also woken at once.
     notifySlack: () => slack?.relay.notify(),
+    // The web chat's streams live in this thread; a worker thread sends these over as messages.
+    webchatEvents: { replied: (c: string) => webchat?.hub.replied(c), typing: (c: string) => webchat?.hub.typing(c) },
   };
   let slack: RunningServer["slack"];
+  let webchat: WebchatChannel | undefined;
 
   let storage: Storage | undefined;
   // Queue depths are read through the server's own connection, once it is open.
@@ -95,8 +103,8 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     const own = await openStorage(target);
     storage = own;
     try {
-      const { notifySlack: _inThisThreadOnly, ...threadOptions } = runtimeOptions;
-      const thread = await startWorkerThread({ config, logLevel: logger.level, options: threadOptions }, { logger, observer: metrics.observer });
+      const { notifySlack: _inThisThreadOnly, webchatEvents, ...threadOptions } = runtimeOptions;
+      const thread = await startWorkerThread({ config, logLevel: logger.level, options: threadOptions }, { logger, observer: metrics.observer, webchatEvents });
       worker = thread;
       llmStats = () => thread.llmSnapshot() ?? emptyLlmSnapshot();
       if (config.slack) ({ knowledge, close: closeKnowledge } = openKnowledge(config, { logger, watch: runtimeOptions.watchKnowledge, train: false }));
@@ -139,6 +147,14 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     const whatsapp = createWhatsAppChannel(config.whatsapp, intake, { logger, listButton: () => "" });
     channels.push("whatsapp");
     webhooks.push({ path: "/whatsapp/webhook", channel: "whatsapp", handler: whatsapp.webhook });
+  }
+  if (config.webchat) {
+    webchat = createWebchatChannel(
+      { ...config.webchat, rateLimitPerMinute: config.server.rateLimitPerMinute, publicUrl: config.server.publicUrl },
+      { intake, mailbox: db.webchat, logger, pollMs: options.webchatPollMs },
+    );
+    channels.push("webchat");
+    webhooks.push(...webchat.routes);
   }
   const clock = options.clock ?? systemClock;
   if (config.slack) {
@@ -203,6 +219,7 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
   } catch (err) {
     await slack?.jobs.stop();
     await slack?.relay.stop();
+    webchat?.close();
     await http.close().catch(() => {});
     await closeWorker();
     throw err;
@@ -217,10 +234,13 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     worker,
     workerMode,
     slack,
+    webchat,
     close() {
       closing ??= (async () => {
         await telegram?.stop();
         await slack?.channel.stop();
+        // Open event streams would keep the server from closing; the pages reconnect by themselves.
+        webchat?.close();
         await http.close();
         // The desk jobs and the relay finish the call in flight; leased rows go back to the outbox.
         await slack?.jobs.stop();

@@ -211,7 +211,7 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
         }
       }
       try {
-        await sender.send(conversation, payload.reply);
+        await sender.send(conversation, payload.reply, { outboxId: item.id });
       } catch (err) {
         if (err instanceof ChannelApiError && err.details.permanent) {
           log.warn({ channel, outboxId: item.id, reason: err.details.reason ?? err.message }, "reply undeliverable");

@@ -4,7 +4,7 @@
  * reads a platform payload.
  */
 
-export const CHANNELS = ["console", "telegram", "whatsapp", "slack", "replay", "test"] as const;
+export const CHANNELS = ["console", "telegram", "whatsapp", "webchat", "slack", "replay", "test"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export interface Inbound {

@@ -206,7 +206,8 @@ export interface ChannelSender {
   readonly channel: Channel;
   /** How long after the student's last message free-form replies are allowed (WhatsApp: 24 h). */
   readonly replyWindowMs?: number;
-  send(conversation: string, reply: Reply): Promise<void>;
+  /** `item`: the outbox row being delivered (its id), for a channel that keeps replies itself (the web chat). */
+  send(conversation: string, reply: Reply, item?: { outboxId: number }): Promise<void>;
   /** Shows that a reply is being written, where the platform can. Never throws. */
   typing?(conversation: string): void;
 }

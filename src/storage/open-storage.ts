@@ -6,6 +6,8 @@ import { createSqlInbox } from "./sql-inbox.js";
 import { createSqlLeadDesk } from "./sql-lead-desk.js";
 import { createSqlSlackOutbox } from "./sql-slack-outbox.js";
 import { createSqlStore } from "./sql-store.js";
+import { createSqlWebchat } from "./sql-webchat.js";
+import type { WebchatMailbox } from "../channels/webchat/mailbox.js";
 
 /** Where the data lives; `loadDataDir` starts an in-memory PGlite from a snapshot (tests). */
 export type StorageTarget = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir?: string; loadDataDir?: Blob };
@@ -17,6 +19,8 @@ export interface Storage {
   /** The counselor desk (Slack side of leads) and the Slack outbox. */
   desk: LeadDesk;
   slackOutbox: SlackOutbox;
+  /** The web chat's stamped replies (the outbox rows of channel "webchat"). */
+  webchat: WebchatMailbox;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,7 @@ export async function openStorage(target: StorageTarget): Promise<Storage> {
     inbox: createSqlInbox(driver),
     desk: createSqlLeadDesk(driver),
     slackOutbox: createSqlSlackOutbox(driver),
+    webchat: createSqlWebchat(driver),
     close: () => driver.close(),
   };
 }
