@@ -190,7 +190,7 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     });
     slack = { channel, relay, jobs };
   }
-  if (channels.length === 0) logger.warn("no channel is configured: set TELEGRAM_BOT_TOKEN or the WHATSAPP_ settings (see .env.example)");
+  if (channels.length === 0) logger.warn("no channel is configured: set TELEGRAM_BOT_TOKEN, the WHATSAPP_ settings or WEBCHAT_SECRET (see .env.example)");
 
   const http = createHttpServer({
     webhooks,

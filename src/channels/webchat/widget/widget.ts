@@ -75,7 +75,8 @@ function start(script: HTMLScriptElement) {
   } else root.append(el("style", {}, STYLES));
   if (data.color && /^#[0-9a-f]{3,8}$/i.test(data.color)) host.style.setProperty("--rb-accent", data.color);
 
-  const launcher = el("button", { type: "button", class: "launcher", "aria-label": label.open, "aria-expanded": "false", "aria-controls": "rb-panel" }, "💬");
+  const launcher = el("button", { type: "button", class: "launcher", "aria-label": label.open, "aria-expanded": "false", "aria-controls": "rb-panel" });
+  launcher.append(chatIcon());
   const badge = el("span", { class: "badge", "aria-hidden": "true" });
   badge.hidden = true;
   launcher.append(badge);
@@ -145,6 +146,9 @@ function start(script: HTMLScriptElement) {
     }
     if (live) {
       showTyping(false);
+      // A long answer is read from its start: its first line goes to the top of the log, not its last to the bottom.
+      const above = bubble.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+      if (above < 0) log.scrollTop += above;
       if (panel.hidden) {
         unread++;
         badge.textContent = String(unread);
@@ -270,4 +274,19 @@ function start(script: HTMLScriptElement) {
   });
   if (data.open === "true") open();
   void restore();
+}
+
+/** A speech bubble, drawn (an emoji would depend on the visitor's fonts). */
+function chatIcon(): SVGSVGElement {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "28");
+  svg.setAttribute("height", "28");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("fill", "currentColor");
+  path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z");
+  svg.append(path);
+  return svg;
 }
