@@ -49,22 +49,18 @@ describe.skipIf(browserMissing !== undefined)(`the web chat widget in Chromium${
     await expectMore(n, `an answer to "${text}"`);
   };
   const expectMore = async (n: number, what: string) => {
-    await page.waitForFunction(
-      (count) => (document.querySelector("#rotabot-webchat")?.shadowRoot?.querySelectorAll(".msg.bot").length ?? 0) > count,
-      n,
-      { timeout: 15_000 },
-    ).catch(() => {
-      throw new Error(`no ${what}`);
-    });
+    await expect.poll(() => bot().count(), { timeout: 15_000, message: `no ${what}` }).toBeGreaterThan(n);
   };
-  const visitor = async () => (await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith("rotabot-webchat:"))?.[1] ?? "{}")).match(/"token":"(v[^.]+)\./)?.[1] ?? "";
+  /** Whether the element has the focus inside the widget's shadow root. */
+  const focused = (el: { getRootNode(): unknown }) => el === (el.getRootNode() as { activeElement?: unknown }).activeElement;
+  const visitor = async () => String(await page.evaluate('Object.entries(localStorage).find(([k]) => k.startsWith("rotabot-webchat:"))?.[1] ?? "{}"')).match(/"token":"(v[^.]+)\./)?.[1] ?? "";
   const lead = async (conversation: string) =>
     (await t.db.query<{ id: number; status: string; step: string | null; slack_ts: string | null }>("SELECT id, status, step, slack_ts FROM leads WHERE conversation = $1 ORDER BY id DESC LIMIT 1", [conversation])).rows[0];
 
   it("opens from the launcher with the welcome and the automated-answers notice, and answers a cost question with a dollar figure", async () => {
     await page.goto(`${site}/webchat/`);
     await page.getByRole("button", { name: "Open the chat" }).click();
-    await expect.poll(() => page.locator("textarea").evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement)).toBe(true);
+    await expect.poll(() => page.locator("textarea").evaluate(focused)).toBe(true);
     await expectMore(0, "welcome");
     expect((await botTexts())[0]).toContain("automated assistant");
     await expect.poll(() => page.locator(".notice").textContent()).toMatch(/automated/i);
@@ -90,7 +86,7 @@ describe.skipIf(browserMissing !== undefined)(`the web chat widget in Chromium${
     await say('<img src=x onerror="window.__xss=1">what is an externship?');
     expect(await page.locator(".msg.visitor").last().textContent()).toBe('<img src=x onerror="window.__xss=1">what is an externship?');
     expect(await page.locator(".msg img").count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate("window.__xss")).toBeUndefined();
   });
 
   it("goes through the lead form with quick-reply buttons, to a card in Slack", async () => {
@@ -121,7 +117,7 @@ describe.skipIf(browserMissing !== undefined)(`the web chat widget in Chromium${
     const before = await botTexts();
     const mine = await page.locator(".msg.visitor").allTextContents();
     await page.reload();
-    await page.waitForFunction((n) => (document.querySelector("#rotabot-webchat")?.shadowRoot?.querySelectorAll(".msg.bot").length ?? 0) >= n, before.length);
+    await expect.poll(() => bot().count()).toBeGreaterThanOrEqual(before.length);
     await page.waitForTimeout(500);
     expect(await botTexts()).toEqual(before);
     expect(await page.locator(".msg.visitor").allTextContents()).toEqual(mine);
@@ -157,7 +153,7 @@ describe.skipIf(browserMissing !== undefined)(`the web chat widget in Chromium${
     await page.locator("textarea").focus();
     await page.keyboard.press("Escape");
     expect(await page.locator(".panel").isHidden()).toBe(true);
-    expect(await page.getByRole("button", { name: "Open the chat" }).evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement)).toBe(true);
+    expect(await page.getByRole("button", { name: "Open the chat" }).evaluate(focused)).toBe(true);
     const phone = await browser.newPage({ viewport: { width: 390, height: 780 } });
     try {
       await phone.goto(`${site}/webchat/`);
