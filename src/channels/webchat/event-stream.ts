@@ -40,6 +40,7 @@ export function createWebchatHub(options: { mailbox: WebchatMailbox; logger?: Lo
   const log = options.logger ?? silentLogger;
   const byConversation = new Map<string, Set<Connection>>();
   let count = 0;
+  let closed = false;
 
   async function flush(c: Connection) {
     if (c.busy) {
@@ -98,6 +99,11 @@ export function createWebchatHub(options: { mailbox: WebchatMailbox; logger?: Lo
 
   return {
     open(conversation, after, req, res) {
+      // Shutting down: the page retries, on another server or once this one is back.
+      if (closed) {
+        res.writeHead(503, { "retry-after": "2" }).end();
+        return;
+      }
       res.writeHead(200, {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-store, no-transform",
@@ -126,6 +132,7 @@ export function createWebchatHub(options: { mailbox: WebchatMailbox; logger?: Lo
       return count;
     },
     close() {
+      closed = true;
       clearInterval(poll);
       clearInterval(heartbeat);
       for (const set of byConversation.values()) for (const c of set) c.res.end();

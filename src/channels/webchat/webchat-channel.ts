@@ -24,7 +24,7 @@ export interface WebchatSettings {
 
 export interface WebchatChannel {
   /** The paths to mount on the server, all served by one handler. */
-  routes: { path: string; channel: string; handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> }[];
+  routes: { path: string; channel: string; handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>; longLived?: boolean }[];
   hub: WebchatHub;
   close(): void;
 }
@@ -182,7 +182,7 @@ export function createWebchatChannel(settings: WebchatSettings, deps: { intake: 
 
   const paths = ["/webchat", "/webchat/", "/webchat/widget.js", "/webchat/api/session", "/webchat/api/messages", "/webchat/api/history"];
   return {
-    routes: [...paths.map((path) => ({ path, channel: "webchat", handler: handle })), { path: "/webchat/api/stream", channel: "webchat-stream", handler: handle }],
+    routes: [...paths.map((path) => ({ path, channel: "webchat", handler: handle })), { path: "/webchat/api/stream", channel: "webchat", handler: handle, longLived: true }],
     hub,
     close: () => hub.close(),
   };
