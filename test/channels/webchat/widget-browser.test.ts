@@ -32,7 +32,7 @@ describe.skipIf(browserMissing !== undefined)(`the web chat widget in Chromium${
     proxy = await startTcpProxy({ host: "127.0.0.1", port: t.server.port });
     site = `http://127.0.0.1:${proxy.port}`;
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   });
   afterAll(async () => {
     await browser?.close();
@@ -113,7 +113,7 @@ describe.skipIf(browserMissing !== undefined)(`the web chat widget in Chromium${
     expect(t.slack.cards(LEADS_CHANNEL).some((c) => c.ts === ts)).toBe(true);
   });
 
-  it("shows the same history after a reload, each reply once", async () => {
+  it("shows the same history after a reload, each reply once, and in a second tab", async () => {
     const before = await botTexts();
     const mine = await page.locator(".msg.visitor").allTextContents();
     await page.reload();
@@ -122,6 +122,21 @@ describe.skipIf(browserMissing !== undefined)(`the web chat widget in Chromium${
     expect(await botTexts()).toEqual(before);
     expect(await page.locator(".msg.visitor").allTextContents()).toEqual(mine);
     await page.getByRole("button", { name: "Open the chat" }).click();
+
+    // A second tab of the same browser goes on with the same conversation, and both show what either gets.
+    const tab = await page.context().newPage();
+    try {
+      await tab.goto(`${site}/webchat/`);
+      await tab.getByRole("button", { name: "Open the chat" }).click();
+      await expect.poll(() => tab.locator(".msg.bot").allTextContents()).toEqual(before);
+      const n = await bot().count();
+      await tab.locator("textarea").fill("what is an externship?");
+      await tab.locator("textarea").press("Enter");
+      await expectMore(n, "the answer to the other tab's question");
+      await expect.poll(() => page.locator(".msg.visitor").last().textContent()).toBe("what is an externship?");
+    } finally {
+      await tab.close();
+    }
   });
 
   it("gets a counselor's reply from Slack, and after a lost connection the replies sent meanwhile, exactly once", async () => {
