@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { silentLogger, type Logger } from "../../logger.js";
 import type { WebchatMailbox } from "./mailbox.js";
 import type { WebchatEvents } from "./webchat-sender.js";
@@ -11,7 +11,7 @@ export interface WebchatHub extends WebchatEvents {
    * it is stamped, each with its stamp as the event id, so that the browser's
    * own reconnection (Last-Event-ID) resumes exactly after the last reply shown.
    */
-  open(conversation: string, after: number, req: IncomingMessage, res: ServerResponse): void;
+  open(conversation: string, after: number, res: ServerResponse): void;
   readonly connections: number;
   /** Ends every stream (the browsers reconnect to another server or later). */
   close(): void;
@@ -26,6 +26,13 @@ interface Connection {
 }
 
 const BATCH = 50;
+
+/** Writes to a stream that is still open; a page that left (or was replaced by a newer tab) gets nothing. */
+function put(c: Connection, chunk: string): boolean {
+  if (c.res.writableEnded || c.res.destroyed) return false;
+  c.res.write(chunk);
+  return true;
+}
 /** Tabs of one visitor streaming at once; an older one is closed for a newer one. */
 const MAX_PER_CONVERSATION = 5;
 
@@ -53,8 +60,7 @@ export function createWebchatHub(options: { mailbox: WebchatMailbox; logger?: Lo
         c.again = false;
         const replies = await mailbox.after(c.conversation, c.cursor, BATCH);
         for (const r of replies) {
-          if (c.res.destroyed) return;
-          c.res.write(`id: ${r.seq}\nevent: reply\ndata: ${JSON.stringify(toWebReply(r))}\n\n`);
+          if (!put(c, `id: ${r.seq}\nevent: reply\ndata: ${JSON.stringify(toWebReply(r))}\n\n`)) return;
           c.cursor = r.seq;
         }
         if (replies.length < BATCH && !c.again) break;
@@ -86,7 +92,7 @@ export function createWebchatHub(options: { mailbox: WebchatMailbox; logger?: Lo
   poll.unref();
   // A comment line now and then keeps proxies and load balancers from closing an idle stream.
   const heartbeat = setInterval(() => {
-    for (const set of byConversation.values()) for (const c of set) c.res.write(": keep-alive\n\n");
+    for (const set of byConversation.values()) for (const c of set) put(c, ": keep-alive\n\n");
   }, options.heartbeatMs ?? 15_000);
   heartbeat.unref();
 
@@ -98,7 +104,7 @@ export function createWebchatHub(options: { mailbox: WebchatMailbox; logger?: Lo
   }
 
   return {
-    open(conversation, after, req, res) {
+    open(conversation, after, res) {
       // Shutting down: the page retries, on another server or once this one is back.
       if (closed) {
         res.writeHead(503, { "retry-after": "2" }).end();
@@ -121,12 +127,13 @@ export function createWebchatHub(options: { mailbox: WebchatMailbox; logger?: Lo
       }
       set.add(c);
       count++;
-      req.on("close", () => remove(c));
+      // The response closes when the page goes away (or the stream is ended here).
+      res.on("close", () => remove(c));
       void flush(c);
     },
     replied: wake,
     typing(conversation) {
-      for (const c of byConversation.get(conversation) ?? []) c.res.write("event: typing\ndata: {}\n\n");
+      for (const c of byConversation.get(conversation) ?? []) put(c, "event: typing\ndata: {}\n\n");
     },
     get connections() {
       return count;

@@ -137,7 +137,7 @@ export function createWebchatChannel(settings: WebchatSettings, deps: { intake: 
       // The browser's own reconnection sends the last id it saw; a new page passes the last it showed.
       const after = Math.max(cursor(header(req, "last-event-id")), cursor(query.get("after")));
       for (const [k, v] of Object.entries(headers)) if (k !== "content-security-policy") res.setHeader(k, v);
-      hub.open(visitor, after, req, res);
+      hub.open(visitor, after, res);
       return;
     }
     sendJson(res, 404, { error: "not_found" }, headers);
