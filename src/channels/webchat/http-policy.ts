@@ -44,7 +44,7 @@ export function apiHeaders(origin: string | undefined): Record<string, string> {
       ? {
           "access-control-allow-origin": origin,
           "access-control-allow-methods": "GET, POST, OPTIONS",
-          "access-control-allow-headers": "content-type, last-event-id",
+          "access-control-allow-headers": "authorization, content-type, last-event-id",
           "access-control-expose-headers": "retry-after",
           "access-control-max-age": "600",
         }

@@ -122,7 +122,9 @@ export function createWebchatChannel(settings: WebchatSettings, deps: { intake: 
     if ((path === "/webchat/api/history" || path === "/webchat/api/stream") && req.method === "GET") {
       const stream = path === "/webchat/api/stream";
       if (!(await within(stream ? streamsPerAddress : perAddress, address, res, headers))) return;
-      const visitor = tokens.verify(query.get("token"));
+      // EventSource cannot send headers, so the stream's token comes in the query; history's in Authorization.
+      const bearer = /^Bearer (\S+)$/.exec(header(req, "authorization") ?? "")?.[1];
+      const visitor = tokens.verify(bearer ?? query.get("token"));
       if (!visitor) {
         sendJson(res, 401, { error: "bad_token" }, headers);
         return;

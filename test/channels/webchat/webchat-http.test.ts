@@ -58,7 +58,7 @@ describe("the web chat API", () => {
     byQuery.close();
     byHeader.close();
 
-    const h = (await (await fetch(`${t.url}/webchat/api/history?token=${encodeURIComponent(token)}`)).json()) as { messages: { from: string; text: string }[]; last: number };
+    const h = (await (await fetch(`${t.url}/webchat/api/history`, { headers: { authorization: `Bearer ${token}` } })).json()) as { messages: { from: string; text: string }[]; last: number };
     // The opening /start has no text of its own: only its answer shows.
     expect(h.messages.map((m) => m.from)).toEqual(["bot", "visitor", "bot"]);
     expect(h.messages[1]?.text).toBe("how early should I apply for electives?");
@@ -74,6 +74,7 @@ describe("the web chat API", () => {
     const forged = `${otherId}.${mine.split(".")[1]}`;
     for (const bad of [forged, `${otherId}.AAAA`, "nonsense", ""]) {
       expect((await fetch(`${t.url}/webchat/api/history?token=${encodeURIComponent(bad)}`)).status).toBe(401);
+      expect((await fetch(`${t.url}/webchat/api/history`, { headers: { authorization: `Bearer ${bad}` } })).status).toBe(401);
       expect((await openStream(t.url, bad)).status).toBe(401);
       expect((await webchatSend(t.url, bad, { text: "hi" })).status).toBe(401);
     }

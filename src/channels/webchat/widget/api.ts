@@ -22,7 +22,8 @@ export function createApi(base: string) {
     },
     /** null: the token is not (or no longer) valid. */
     async history(token: string): Promise<{ messages: HistoryMessage[]; last: number } | null> {
-      const r = await fetch(`${api}/history?token=${encodeURIComponent(token)}`);
+      // In a header rather than the address, which proxies log; only the event stream cannot do that.
+      const r = await fetch(`${api}/history`, { headers: { authorization: `Bearer ${token}` } });
       if (r.status === 401) return null;
       if (!r.ok) throw new Error(`history: ${r.status}`);
       return (await r.json()) as { messages: HistoryMessage[]; last: number };
