@@ -104,6 +104,8 @@ function start(script: HTMLScriptElement) {
   let last = read().last ?? 0;
   const shown = new Set<number>();
   let unread = 0;
+  /** Replies that arrived live, so that a reply faster than its message's acknowledgement leaves no typing dots. */
+  let arrived = 0;
   let stream: EventSource | undefined;
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
   let started = false;
@@ -145,6 +147,7 @@ function start(script: HTMLScriptElement) {
       setQuick(r);
     }
     if (live) {
+      arrived++;
       showTyping(false);
       // A long answer is read from its start: its first line goes to the top of the log, not its last to the bottom.
       const above = bubble.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
@@ -211,6 +214,7 @@ function start(script: HTMLScriptElement) {
     bubble?.classList.add("pending");
     if (text) tabs?.postMessage({ sent: text });
     setQuick();
+    const before = arrived;
     let outcome = await api.send(token as string, { id: messageId(), text, payload });
     if (outcome === "bad_token") {
       token = undefined;
@@ -218,7 +222,7 @@ function start(script: HTMLScriptElement) {
     }
     if (outcome === "sent") {
       bubble?.classList.remove("pending");
-      showTyping(true);
+      if (arrived === before) showTyping(true);
       return;
     }
     bubble?.remove();
