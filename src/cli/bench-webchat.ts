@@ -55,8 +55,19 @@ interface WebchatDriverResult {
 
 /** Drives the web chat's load in a process of its own and checks it against the database. */
 export async function loadWebchat(o: { url: string; store: string; seconds: number; rate: number; chats: number; db: SqlDriver }): Promise<WebchatFigures> {
-  const r = await inChild({ channel: "webchat", url: o.url, seconds: o.seconds, rate: o.rate, chats: o.chats });
-  const accepted = Number((await o.db.query<{ n: number }>("SELECT count(*) AS n FROM messages WHERE channel = 'webchat' AND direction = 'in'")).rows[0]?.n);
+  const count = async (sql: string) => Number((await o.db.query<{ n: number }>(sql)).rows[0]?.n);
+  const acceptedNow = () => count("SELECT count(*) AS n FROM messages WHERE channel = 'webchat' AND direction = 'in'");
+  // Once the load has been sent: wait, as for the other channels, until nothing of the web chat is pending.
+  const drained = async () => {
+    const deadline = Date.now() + 90_000;
+    const pending = () =>
+      count(`SELECT (SELECT count(*) FROM messages WHERE channel = 'webchat' AND direction = 'in' AND status = 'pending')
+                  + (SELECT count(*) FROM outbox WHERE channel = 'webchat' AND status = 'pending') AS n`);
+    while ((await pending()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    return acceptedNow();
+  };
+  const r = await inChild({ channel: "webchat", url: o.url, seconds: o.seconds, rate: o.rate, chats: o.chats }, drained);
+  const accepted = await acceptedNow();
   // A 2xx without a stored row, or a stored message without its reply on the stream, is lost.
   const lost = Math.max(0, accepted - r.distinct) + Math.max(0, r.ok + r.warmupSent - accepted);
   return {
@@ -87,11 +98,25 @@ export function formatWebchatFigures(f: WebchatFigures): string {
   );
 }
 
-function inChild(o: WebchatDriverOptions): Promise<WebchatDriverResult> {
+/**
+ * Runs the driver; when it says the load is sent ("loaded"), waits for the
+ * server to drain and tells it how many messages were stored, so that it
+ * waits for exactly that many replies on its streams.
+ */
+function inChild(o: WebchatDriverOptions, drained: () => Promise<number>): Promise<WebchatDriverResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(PACKAGE_ROOT, "src", "bin.js"), "bench", "--webhook-driver", JSON.stringify(o)], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [join(PACKAGE_ROOT, "src", "bin.js"), "bench", "--webhook-driver", JSON.stringify(o)], { stdio: ["pipe", "pipe", "inherit"] });
     let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stdout.on("data", (d: Buffer) => {
+      const before = out;
+      out += d.toString();
+      if (!before.includes("loaded\n") && out.includes("loaded\n")) {
+        drained().then(
+          (accepted) => child.stdin.end(`${accepted}\n`),
+          () => child.stdin.end("0\n"),
+        );
+      }
+    });
     child.on("error", reject);
     child.on("exit", (code) => {
       try {
@@ -212,7 +237,12 @@ export async function runWebchatDriver(o: WebchatDriverOptions): Promise<void> {
   const failed = Object.entries(result.errorCodes);
   const non2xx = failed.filter(([code]) => /^[1-9]\d*$/.test(code)).reduce((s, [, c]) => s + c, 0);
   const ok = result.totalRequests - result.totalErrors;
-  await until(() => counts.distinct >= warmupSent + ok, 90_000);
+  // The bench waits for the server to drain, then says how many messages it stored: one reply each is due.
+  process.stdout.write("loaded\n");
+  let input = "";
+  for await (const chunk of process.stdin) input += String(chunk);
+  const stored = Number(input.trim()) || warmupSent + ok;
+  await until(() => counts.distinct >= stored, 15_000);
   // Longer than the streams' poll: a late duplicate would arrive now.
   await new Promise((r) => setTimeout(r, 2500));
   abort.abort();

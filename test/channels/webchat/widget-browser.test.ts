@@ -139,7 +139,7 @@ describe.skipIf(browserMissing !== undefined)(`the web chat widget in Chromium${
     }
   });
 
-  it("gets a counselor's reply from Slack, and after a lost connection the replies sent meanwhile, exactly once", async () => {
+  it("gets a counselor's reply from Slack, after a lost connection the replies sent meanwhile exactly once, and later ones on the next visit", async () => {
     const id = await visitor();
     const { id: leadId, slack_ts: ts } = (await lead(id)) as { id: number; slack_ts: string };
     await postSlackAction(t.url, { actionId: ACTION_CLAIM, value: String(leadId), user: "UANA00001", responseUrl: t.slack.responseUrl("claim") });
@@ -162,6 +162,18 @@ describe.skipIf(browserMissing !== undefined)(`the web chat widget in Chromium${
     await page.waitForTimeout(1500);
     const texts = await botTexts();
     for (const text of [...meanwhile, "Hi Priya, Ana here.", messages.lead_claimed]) expect(texts.filter((x) => x === text)).toHaveLength(1);
+
+    // The visitor has left the site; the counselor's next reply is waiting when they come back.
+    await page.goto("about:blank");
+    await postSlackEvent(t.url, threadReply({ threadTs: ts, ts: "1960000000.000020", user: "UANA00001", text: "Call you Tuesday at 6 pm IST." }));
+    await t.until(async () => {
+      const r = await t.db.query<{ n: number }>("SELECT count(*) AS n FROM outbox WHERE channel = 'webchat' AND conversation = $1 AND web_seq IS NOT NULL AND payload->'reply'->>'text' = $2", [id, "Call you Tuesday at 6 pm IST."]);
+      return r.rows[0]?.n === 1;
+    }, "the later reply stored for the visitor");
+    await page.goto(`${site}/webchat/`);
+    await page.getByRole("button", { name: "Open the chat" }).click();
+    await expect.poll(botTexts, { timeout: 10_000 }).toContain("Call you Tuesday at 6 pm IST.");
+    expect((await botTexts()).filter((x) => x === "I can call on Tuesday.")).toHaveLength(1);
   });
 
   it("closes with Escape back to the launcher, and fills a phone's screen", async () => {
