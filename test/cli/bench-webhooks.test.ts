@@ -24,5 +24,5 @@ describe("rotabot bench, webhook load", () => {
     expect(lines[0]).toMatch(/^webhooks: 20 req\/s over loopback \(loadtest, one request every 50 ms/);
     expect(lines.slice(1).join("\n")).toMatch(/whatsapp webhook .* lost 0 {2}duplicates 0/);
     expect(lines.at(-1)).toMatch(/^webchat POST .* reply on the stream p50 \d+ ms {2}p99 \d+ ms .* lost 0 {2}duplicates 0$/);
-  }, 120_000);
+  }, 180_000);
 });
