@@ -21,6 +21,8 @@ export const WEBCHAT_BENCH_ENV = { WEBCHAT_SECRET: "bench-webchat-secret-0123456
 const QUESTIONS = ["what is an observership?", "how much does an observership cost?", "what is an externship?", "hello"];
 
 export interface WebchatFigures extends WebhookFigures {
+  /** The failed requests by status code ("-1": no answer, a timeout or a refused connection). */
+  failures: Record<string, number>;
   /** From the POST of a message until its reply arrives on the visitor's stream. */
   replyP50Ms: number;
   replyP99Ms: number;
@@ -39,6 +41,7 @@ interface WebchatDriverResult {
   ok: number;
   non2xx: number;
   errors: number;
+  failures: Record<string, number>;
   ackP50: number;
   ackP99: number;
   replyP50: number;
@@ -85,6 +88,7 @@ export async function loadWebchat(o: { url: string; store: string; seconds: numb
     drainSeconds: Math.max(0, r.lastReplyAt - r.loadEndedAt) / 1000,
     lost,
     duplicates: r.duplicates,
+    failures: r.failures,
     replyP50Ms: r.replyP50,
     replyP99Ms: r.replyP99,
   };
@@ -93,7 +97,7 @@ export async function loadWebchat(o: { url: string; store: string; seconds: numb
 export function formatWebchatFigures(f: WebchatFigures): string {
   return (
     `${"webchat POST".padEnd(18)} ${f.seconds} s  ${f.requests} req  ack p50 ${f.ackP50Ms.toFixed(1)} ms  p99 ${f.ackP99Ms.toFixed(1)} ms  ` +
-    `non-2xx ${f.non2xx + f.errors}  reply on the stream p50 ${f.replyP50Ms.toFixed(0)} ms  p99 ${f.replyP99Ms.toFixed(0)} ms  ${f.turnsPerSecond.toFixed(0)} turns/s ` +
+    `non-2xx ${f.non2xx + f.errors}${f.non2xx + f.errors > 0 ? ` ${JSON.stringify(f.failures)}` : ""}  reply on the stream p50 ${f.replyP50Ms.toFixed(0)} ms  p99 ${f.replyP99Ms.toFixed(0)} ms  ${f.turnsPerSecond.toFixed(0)} turns/s ` +
     `(drain ${f.drainSeconds.toFixed(1)} s after the load)  ${f.replies} replies  lost ${f.lost}  duplicates ${f.duplicates}`
   );
 }
@@ -253,6 +257,7 @@ export async function runWebchatDriver(o: WebchatDriverOptions): Promise<void> {
     ok,
     non2xx,
     errors: result.totalErrors - non2xx,
+    failures: result.errorCodes,
     ackP50: Number(result.percentiles[50] || 0),
     ackP99: Number(result.percentiles[99] || 0),
     replyP50: percentile(latencies, 50),
