@@ -13,6 +13,7 @@ import { silentLogger } from "../src/logger.js";
 import type { SqlDriver } from "../src/storage/driver.js";
 import type { StorageTarget } from "../src/storage/open-storage.js";
 import { createPgDriver } from "../src/storage/pg-driver.js";
+import { formatWebchatFigures, loadWebchat, runWebchatDriver, WEBCHAT_BENCH_ENV } from "./webchat.js";
 
 /**
  * The webhook part of `rotabot bench`: `rotabot serve` in this process, on
@@ -329,6 +330,7 @@ interface LoadTestRun {
  * second instead, so its latencies were those of 200-request bursts.
  */
 export async function runWebhookDriver(o: DriverOptions): Promise<void> {
+  if (o.channel === "webchat") return runWebchatDriver({ ...o, channel: "webchat" });
   const { loadTest } = (await import("loadtest")) as unknown as LoadTestRun;
   const next = requestFactory(o.channel, o.chats, o.start);
   const result = await loadTest({
@@ -417,6 +419,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions, print: (line: s
     WHATSAPP_APP_SECRET: APP_SECRET,
     WHATSAPP_VERIFY_TOKEN: "bench-verify",
     WHATSAPP_API_BASE: `${apis.url}/${GRAPH_VERSION}`,
+    ...WEBCHAT_BENCH_ENV,
     ...(target.kind === "postgres" ? { DATABASE_URL: target.url } : { ROTABOT_DATA_DIR: join(tmp, "data") }),
   });
   const { startServer } = await import("../src/serve.js");
@@ -433,6 +436,9 @@ export async function runWebhookBench(opts: WebhookBenchOptions, print: (line: s
       figures.push(f);
       print(formatWebhookFigures(f));
     }
+    const web = await loadWebchat({ url, store, seconds: opts.seconds, rate: opts.rate, chats: opts.chats, db: server.storage.driver });
+    figures.push(web);
+    print(formatWebchatFigures(web));
   } finally {
     await server.close();
     await apis.close();

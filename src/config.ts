@@ -54,6 +54,11 @@ const envSchema = z.object({
   SLACK_LEADS_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{5,}$/, "must be a channel id such as C0123ABCDEF (channel details, at the bottom), not its name").optional(),
   SLACK_API_URL: z.url().default(SLACK_API_URL_DEFAULT),
   SLACK_APP_TOKEN: z.string().regex(/^xapp-[\w-]+$/, "must be an app-level token starting with xapp- (Socket Mode)").optional(),
+  // --- Web chat (the website widget) ---
+  WEBCHAT_SECRET: z.string().min(32, "must be at least 32 random characters (it signs visitor tokens); e.g. openssl rand -hex 32").optional(),
+  WEBCHAT_ORIGINS: z.string().optional(),
+  WEBCHAT_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).max(100_000).default(60),
+  WEBCHAT_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   LEAD_CLAIM_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(15),
   OFFICE_HOURS: z.string().optional(),
   OFFICE_TIMEZONE: z.string().optional(),
@@ -86,6 +91,12 @@ export interface Config {
   leads: { claimTimeoutMinutes: number; officeHours?: OfficeHours };
   /** The outgoing lead webhook: on when LEAD_WEBHOOK_URL and LEAD_WEBHOOK_SECRET are set. */
   leadWebhook?: { url: string; secret: string };
+  /**
+   * The web chat, on when WEBCHAT_SECRET is set: `origins` may embed the widget
+   * (CORS, CSP frame-ancestors); `ipRatePerMinute` caps requests per client address;
+   * `trustProxyHops`: reverse proxies in front that append the client's address to X-Forwarded-For.
+   */
+  webchat?: { secret: string; origins: string[]; ipRatePerMinute: number; trustProxyHops: number };
 }
 
 export interface LlmConfig {
@@ -177,6 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     }
   }
   const hook = group("the lead webhook", ["LEAD_WEBHOOK_URL", "LEAD_WEBHOOK_SECRET"]);
+  const origins = parseOrigins(e.WEBCHAT_ORIGINS, problems);
+  if (e.WEBCHAT_ORIGINS && !e.WEBCHAT_SECRET) problems.push("- WEBCHAT_SECRET: missing, but WEBCHAT_ORIGINS is set; pick 32 or more random characters (openssl rand -hex 32)");
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n${problems.join("\n")}`);
   return Object.freeze({
     database: e.DATABASE_URL
@@ -209,5 +222,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     slack,
     leads: { claimTimeoutMinutes: e.LEAD_CLAIM_TIMEOUT_MINUTES, officeHours },
     leadWebhook: hook && { url: hook.LEAD_WEBHOOK_URL, secret: hook.LEAD_WEBHOOK_SECRET },
+    webchat: e.WEBCHAT_SECRET ? { secret: e.WEBCHAT_SECRET, origins, ipRatePerMinute: e.WEBCHAT_RATE_LIMIT_PER_IP, trustProxyHops: e.WEBCHAT_TRUST_PROXY } : undefined,
   });
+}
+
+/** WEBCHAT_ORIGINS: comma-separated origins such as https://agency.example,https://www.agency.example. */
+function parseOrigins(value: string | undefined, problems: string[]): string[] {
+  const origins: string[] = [];
+  for (const item of (value ?? "").split(",").map((o) => o.trim()).filter(Boolean)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== item.replace(/\/+$/, "")) {
+      problems.push(`- WEBCHAT_ORIGINS: "${item.slice(0, 80)}" is not an origin; write scheme and host only, such as https://agency.example`);
+    } else origins.push(url.origin);
+  }
+  return origins;
 }

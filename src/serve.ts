@@ -5,6 +5,7 @@ import { createDeskJobs, type DeskJobs } from "./channels/slack/desk-jobs.js";
 import { createSlackRelay, type SlackRelay } from "./channels/slack/relay.js";
 import { createSlackChannel, type SlackChannel } from "./channels/slack/slack-channel.js";
 import { createLeadWebhookRelay, type LeadWebhookRelay } from "./channels/webhook/lead-webhook-relay.js";
+import { createWebchatChannel, type WebchatChannel } from "./channels/webchat/webchat-channel.js";
 import { systemClock, type Clock } from "./core/clock.js";
 import type { KnowledgeSource } from "./nlu/knowledge-source.js";
 import type { InboxWorker } from "./inbox/inbox-worker.js";
@@ -43,6 +44,8 @@ export interface ServeOptions {
   slackJobs?: { reconcileEveryMs?: number; reannounceEveryMs?: number };
   /** The lead webhook relay's waits (tests). */
   leadWebhookRelay?: { sleep?: (ms: number) => Promise<void>; paceMs?: number; pollMs?: number; maxBackoffMs?: number };
+  /** How often the web chat's streams look for replies nobody woke them for (tests). */
+  webchatPollMs?: number;
 }
 
 export interface RunningServer {
@@ -56,6 +59,8 @@ export interface RunningServer {
   slack?: { channel: SlackChannel; relay: SlackRelay; jobs: DeskJobs };
   /** The lead webhook relay, when LEAD_WEBHOOK_URL is set. */
   leadWebhook?: LeadWebhookRelay;
+  /** The web chat, when WEBCHAT_SECRET is set. */
+  webchat?: WebchatChannel;
   /** Graceful stop: no new requests, in-flight requests and turns finish, the database closes. */
   close(): Promise<void>;
 }
@@ -80,8 +85,11 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     watchKnowledge: options.watchKnowledge ?? true,
     // The relay polls the Slack outbox; in this thread it is also woken at once.
     notifySlack: () => slack?.relay.notify(),
+    // The web chat's streams live in this thread; a worker thread sends these over as messages.
+    webchatEvents: { replied: (c: string) => webchat?.hub.replied(c), typing: (c: string) => webchat?.hub.typing(c) },
   };
   let slack: RunningServer["slack"];
+  let webchat: WebchatChannel | undefined;
 
   let storage: Storage | undefined;
   // Queue depths are read through the server's own connection, once it is open.
@@ -100,8 +108,8 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     const own = await openStorage(target);
     storage = own;
     try {
-      const { notifySlack: _inThisThreadOnly, ...threadOptions } = runtimeOptions;
-      const thread = await startWorkerThread({ config, logLevel: logger.level, logIdKey: idKeyOf(logger), options: threadOptions }, { logger, observer: metrics.observer });
+      const { notifySlack: _inThisThreadOnly, webchatEvents, ...threadOptions } = runtimeOptions;
+      const thread = await startWorkerThread({ config, logLevel: logger.level, logIdKey: idKeyOf(logger), options: threadOptions }, { logger, observer: metrics.observer, webchatEvents });
       worker = thread;
       llmStats = () => thread.llmSnapshot() ?? emptyLlmSnapshot();
       if (config.slack) ({ knowledge, close: closeKnowledge } = openKnowledge(config, { logger, watch: runtimeOptions.watchKnowledge, train: false }));
@@ -144,6 +152,14 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     const whatsapp = createWhatsAppChannel(config.whatsapp, intake, { logger, listButton: () => "" });
     channels.push("whatsapp");
     webhooks.push({ path: "/whatsapp/webhook", channel: "whatsapp", handler: whatsapp.webhook });
+  }
+  if (config.webchat) {
+    webchat = createWebchatChannel(
+      { ...config.webchat, rateLimitPerMinute: config.server.rateLimitPerMinute, publicUrl: config.server.publicUrl },
+      { intake, mailbox: db.webchat, logger, pollMs: options.webchatPollMs },
+    );
+    channels.push("webchat");
+    webhooks.push(...webchat.routes);
   }
   const clock = options.clock ?? systemClock;
   if (config.slack) {
@@ -191,7 +207,7 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
         observer: { delivery: (outcome) => metrics.observer.delivery?.("webhook", outcome === "dead" ? "undeliverable" : outcome) },
       })
     : undefined;
-  if (channels.length === 0) logger.warn("no channel is configured: set TELEGRAM_BOT_TOKEN or the WHATSAPP_ settings (see .env.example)");
+  if (channels.length === 0) logger.warn("no channel is configured: set TELEGRAM_BOT_TOKEN, the WHATSAPP_ settings or WEBCHAT_SECRET (see .env.example)");
 
   const http = createHttpServer({
     webhooks,
@@ -225,6 +241,7 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     await leadWebhook?.stop();
     await slack?.jobs.stop();
     await slack?.relay.stop();
+    webchat?.close();
     await http.close().catch(() => {});
     await closeWorker();
     throw err;
@@ -240,10 +257,13 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     workerMode,
     slack,
     leadWebhook,
+    webchat,
     close() {
       closing ??= (async () => {
         await telegram?.stop();
         await slack?.channel.stop();
+        // Open event streams would keep the server from closing; the pages reconnect by themselves.
+        webchat?.close();
         await http.close();
         // The desk jobs and the relay finish the call in flight; leased rows go back to the outbox.
         await slack?.jobs.stop();

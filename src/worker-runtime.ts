@@ -2,6 +2,7 @@ import type { UserFromGetMe } from "grammy/types";
 import { createTelegramChannel } from "./channels/telegram/telegram-channel.js";
 import { createWhatsAppChannel } from "./channels/whatsapp/whatsapp-channel.js";
 import { createUndeliverableReporter } from "./channels/slack/undeliverable.js";
+import { createWebchatSender, NO_WEBCHAT_EVENTS, type WebchatEvents } from "./channels/webchat/webchat-sender.js";
 import { systemClock, type Clock } from "./core/clock.js";
 import { createInboxWorker, type InboxWorker, type WorkerObserver } from "./inbox/inbox-worker.js";
 import type { Intake } from "./inbox/intake.js";
@@ -23,6 +24,8 @@ export interface WorkerRuntimeOptions {
   observer?: WorkerObserver;
   /** Wakes the Slack relay when a lead's card or thread has news (in the relay's thread; it polls otherwise). */
   notifySlack?: () => void;
+  /** Wakes the web chat's event streams (in the server thread) when a reply is stamped or a turn starts. */
+  webchatEvents?: WebchatEvents;
 }
 
 export interface WorkerRuntime {
@@ -59,6 +62,7 @@ export async function startWorkerRuntime(config: Readonly<Config>, options: Work
   if (config.whatsapp) {
     senders.push(createWhatsAppChannel(config.whatsapp, sendOnly, { logger, listButton: () => app.knowledge.current().kb.messages.list_button }).sender);
   }
+  if (config.webchat) senders.push(createWebchatSender(app.storage.webchat, options.webchatEvents ?? NO_WEBCHAT_EVENTS));
   const worker = createInboxWorker({
     bot: app.bot,
     inbox: app.storage.inbox,

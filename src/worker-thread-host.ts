@@ -39,6 +39,7 @@ export type FromThread =
   | { type: "idle"; id: number }
   | { type: "status"; id: number; knowledgeEntries: number }
   | { type: "llm"; snapshot: LlmStatsSnapshot }
+  | { type: "webchat"; what: "replied" | "typing"; conversation: string }
   | { type: "stopped" };
 
 export interface ThreadedWorker extends InboxWorker {
@@ -65,7 +66,10 @@ const RESTART_MS = 1000;
  * what was in flight. Resolves once the thread is ready; throws the thread's
  * start-up error (a broken knowledge file, an unreachable database).
  */
-export async function startWorkerThread(data: ThreadData, options: { logger: Logger; observer?: WorkerObserver }): Promise<ThreadedWorker> {
+export async function startWorkerThread(
+  data: ThreadData,
+  options: { logger: Logger; observer?: WorkerObserver; webchatEvents?: { replied(conversation: string): void; typing(conversation: string): void } },
+): Promise<ThreadedWorker> {
   const { logger, observer = {} } = options;
   let worker: Worker | undefined;
   let running = false;
@@ -119,6 +123,9 @@ export async function startWorkerThread(data: ThreadData, options: { logger: Log
             break;
           case "llm":
             llmNow = m.snapshot;
+            break;
+          case "webchat":
+            options.webchatEvents?.[m.what](m.conversation);
             break;
           case "stopped":
             stopped?.();

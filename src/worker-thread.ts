@@ -76,7 +76,11 @@ async function handle(rt: WorkerRuntime, m: ToThread) {
 }
 
 try {
-  runtime = await startWorkerRuntime(data.config, { ...data.options, logger, observer });
+  const webchatEvents = {
+    replied: (conversation: string) => post({ type: "webchat", what: "replied", conversation }),
+    typing: (conversation: string) => post({ type: "webchat", what: "typing", conversation }),
+  };
+  runtime = await startWorkerRuntime(data.config, { ...data.options, logger, observer, webchatEvents });
   post({ type: "ready", channels: runtime.channels });
   const rt = runtime;
   if (rt.app.llm) llmTimer = setInterval(() => sendLlm(rt), LLM_STATS_MS);

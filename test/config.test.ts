@@ -106,4 +106,22 @@ describe("settings", () => {
       expect(problem({ OFFICE_HOURS: "Mon 09:00-10:00", OFFICE_TIMEZONE: "Nowhere/City" })).toMatch(/OFFICE_TIMEZONE: "Nowhere\/City" is not a time zone/);
     });
   });
+
+  it("turns the web chat on with WEBCHAT_SECRET, with the allowed origins and limits", () => {
+    const secret = "x".repeat(32);
+    expect(loadConfig({}).webchat).toBeUndefined();
+    expect(loadConfig({ WEBCHAT_SECRET: secret, WEBCHAT_ORIGINS: "https://agency.example, https://www.agency.example/" }).webchat).toEqual({
+      secret,
+      origins: ["https://agency.example", "https://www.agency.example"],
+      ipRatePerMinute: 60,
+      trustProxyHops: 0,
+    });
+  });
+
+  it("refuses a short web chat secret, an origin with a path, and origins without a secret", () => {
+    expect(problem({ WEBCHAT_SECRET: "short" })).toMatch(/WEBCHAT_SECRET: must be at least 32 random characters/);
+    expect(problem({ WEBCHAT_SECRET: "x".repeat(32), WEBCHAT_ORIGINS: "https://agency.example/chat" })).toMatch(/WEBCHAT_ORIGINS: "https:\/\/agency.example\/chat" is not an origin/);
+    expect(problem({ WEBCHAT_SECRET: "x".repeat(32), WEBCHAT_ORIGINS: "agency.example" })).toMatch(/is not an origin/);
+    expect(problem({ WEBCHAT_ORIGINS: "https://agency.example" })).toMatch(/WEBCHAT_SECRET: missing, but WEBCHAT_ORIGINS is set/);
+  });
 });

@@ -5,7 +5,7 @@
  */
 
 // "slack" and "webhook" (the lead webhook) are outbox channels: traffic leaves through them, no student writes on them.
-export const CHANNELS = ["console", "telegram", "whatsapp", "slack", "replay", "test", "webhook"] as const;
+export const CHANNELS = ["console", "telegram", "whatsapp", "webchat", "slack", "replay", "test", "webhook"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export interface Inbound {

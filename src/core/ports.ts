@@ -223,8 +223,11 @@ export interface ChannelSender {
   readonly channel: Channel;
   /** How long after the student's last message free-form replies are allowed (WhatsApp: 24 h). */
   readonly replyWindowMs?: number;
-  /** `signal` aborts the send (the worker's bound on it): stop and throw. */
-  send(conversation: string, reply: Reply, signal?: AbortSignal): Promise<void>;
+  /**
+   * `signal` aborts the send (the worker's bound on it): stop and throw. `outboxId`: the outbox row being
+   * delivered, for a channel that keeps replies itself (the web chat).
+   */
+  send(conversation: string, reply: Reply, options?: { signal?: AbortSignal; outboxId?: number }): Promise<void>;
   /** Shows that a reply is being written, where the platform can. Never throws. */
   typing?(conversation: string): void;
 }

@@ -7,7 +7,7 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<voi
 
 export interface HttpServerOptions {
   /** Webhook handlers by path, e.g. "/telegram/webhook"; the label names the channel in metrics. */
-  webhooks: { path: string; channel: string; handler: Handler }[];
+  webhooks: { path: string; channel: string; handler: Handler; longLived?: boolean }[];
   /** Readiness: the database answers and the knowledge base is loaded. */
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
   metrics: Metrics;
@@ -66,7 +66,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       if (!res.headersSent) json(res, 503, { error: "temporarily unavailable, please retry" });
       else res.end();
     } finally {
-      options.metrics.webhook(webhook.channel, res.statusCode, (performance.now() - started) / 1000);
+      // An event stream's length is the visitor's visit, not an acknowledgement's latency.
+      if (!webhook.longLived) options.metrics.webhook(webhook.channel, res.statusCode, (performance.now() - started) / 1000);
     }
   }
 

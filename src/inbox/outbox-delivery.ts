@@ -160,7 +160,7 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
       }, sendTimeoutMs);
     });
     try {
-      await Promise.race([sender.send(conversation, reply, abort.signal), timedOut]);
+      await Promise.race([sender.send(conversation, reply, { signal: abort.signal, outboxId: id }), timedOut]);
     } finally {
       clearInterval(renew);
       clearTimeout(timer);

@@ -6,6 +6,8 @@ import { createSqlInbox } from "./sql-inbox.js";
 import { createSqlLeadDesk } from "./sql-lead-desk.js";
 import { createSqlSlackOutbox } from "./sql-slack-outbox.js";
 import { createSqlStore } from "./sql-store.js";
+import { createSqlWebchat } from "./sql-webchat.js";
+import type { WebchatMailbox } from "../channels/webchat/mailbox.js";
 
 /** Where the data lives; `loadDataDir` starts an in-memory PGlite from a snapshot (tests). */
 export type StorageTarget = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir?: string; loadDataDir?: Blob };
@@ -19,6 +21,8 @@ export interface Storage {
   slackOutbox: SlackOutbox;
   /** The lead webhook's outbox (channel "webhook"): the same rules as the Slack outbox. */
   webhookOutbox: SlackOutbox;
+  /** The web chat's stamped replies (the outbox rows of channel "webchat"). */
+  webchat: WebchatMailbox;
   close(): Promise<void>;
 }
 
@@ -44,6 +48,7 @@ export async function openStorage(target: StorageTarget): Promise<Storage> {
     desk: createSqlLeadDesk(driver),
     slackOutbox: createSqlSlackOutbox(driver),
     webhookOutbox: createSqlSlackOutbox(driver, "webhook"),
+    webchat: createSqlWebchat(driver),
     close: () => driver.close(),
   };
 }

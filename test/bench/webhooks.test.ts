@@ -8,10 +8,10 @@ import { runWebhookBench } from "../../bench/webhooks.js";
  * `npm run bench` on a quiet machine.
  */
 describe("rotabot bench, webhook load", () => {
-  it("posts evenly spaced signed requests to both webhooks and finds one reply for each", async () => {
+  it("posts evenly spaced signed requests to both webhooks and the web chat, and finds one reply for each", async () => {
     const lines: string[] = [];
     const figures = await runWebhookBench({ seconds: 1, telegramSeconds: 1, rate: 20, chats: 10 }, (line) => void lines.push(line));
-    expect(figures.map((f) => f.channel)).toEqual(["telegram", "whatsapp"]);
+    expect(figures.map((f) => f.channel)).toEqual(["telegram", "whatsapp", "webchat"]);
     for (const f of figures) {
       expect(f.requests).toBeGreaterThanOrEqual(15);
       expect(f.non2xx + f.errors).toBe(0);
@@ -23,5 +23,6 @@ describe("rotabot bench, webhook load", () => {
     }
     expect(lines[0]).toMatch(/^webhooks: 20 req\/s over loopback \(loadtest, one request every 50 ms/);
     expect(lines.slice(1).join("\n")).toMatch(/whatsapp webhook .* lost 0 {2}duplicates 0/);
-  }, 120_000);
+    expect(lines.at(-1)).toMatch(/^webchat POST .* reply on the stream p50 \d+ ms {2}p99 \d+ ms .* lost 0 {2}duplicates 0$/);
+  }, 180_000);
 });

@@ -5,6 +5,7 @@ import { parseTelegramHtml } from "../fakes/telegram-api.js";
 import { createTestBot, type TestBot } from "../helpers/bot.js";
 import { startTestServer, TELEGRAM_SECRET, WHATSAPP_APP_SECRET, type TestServer } from "../helpers/server.js";
 import { postTelegram, tgText } from "../helpers/telegram-updates.js";
+import { openStream, webchatEnv, webchatSend, webchatSession, type TestStream } from "../helpers/webchat.js";
 import { postWhatsApp, waEnvelope, waText } from "../helpers/whatsapp-webhook.js";
 
 /**
@@ -63,7 +64,7 @@ function consoleDriver(): ChannelDriver {
 
 /** One server for the messenger channels, closed after the whole table. */
 let server: TestServer | undefined;
-const shared = async () => (server ??= await startTestServer("pglite"));
+const shared = async () => (server ??= await startTestServer("pglite", { env: webchatEnv }));
 afterAll(async () => server?.close());
 /** Waits until the turn is processed and its outbox delivered. */
 const settled = async (t: TestServer) => {
@@ -133,7 +134,34 @@ function whatsappDriver(): ChannelDriver {
   };
 }
 
-const CHANNELS: (() => ChannelDriver)[] = [consoleDriver, telegramDriver, whatsappDriver];
+/** The web chat as its widget uses it: a visitor token, messages posted, replies read from the event stream. */
+function webchatDriver(): ChannelDriver {
+  let t: TestServer;
+  let token = "";
+  let stream: TestStream;
+  let seen = 0;
+  return {
+    name: "webchat",
+    async start() {
+      t = await shared();
+      token = await webchatSession(t.url);
+      stream = await openStream(t.url, token);
+    },
+    async say(text) {
+      expect((await webchatSend(t.url, token, { text })).status).toBe(202);
+      await settled(t);
+      // Every reply stamped for the visitor has reached the stream.
+      const stamped = Number((await t.db.query<{ n: number | null }>("SELECT max(web_seq) AS n FROM outbox WHERE channel = 'webchat' AND conversation = $1", [token.split(".")[0]])).rows[0]?.n ?? 0);
+      await stream.until(() => (stream.replies().at(-1)?.seq ?? 0) >= stamped, "the stamped replies on the stream");
+      const replies = stream.replies().slice(seen);
+      seen += replies.length;
+      return { text: normalise(replies.map((r) => r.text).join(" ")), buttons: replies.flatMap((r) => (r.quickReplies ?? []).map((q) => q.title)) };
+    },
+    stop: async () => stream.close(),
+  };
+}
+
+const CHANNELS: (() => ChannelDriver)[] = [consoleDriver, telegramDriver, whatsappDriver, webchatDriver];
 
 /** The console's turns: the reference every channel is held to. */
 const reference: Seen[] = [];

@@ -38,6 +38,8 @@ export function keepChildLog(what: string, stderr: string): void {
 /** Values that must never appear in a log line: students' personal data and every secret the tests use. */
 export const FORBIDDEN_IN_LOGS: readonly string[] = [
   ...Object.values(CANARY),
+  // The web chat's signing secret (tests/helpers/webchat.ts).
+  "webchat-test-secret-0123456789abcdef",
   // What the lead tests give as a student's contact details.
   "Zorblatt",
   "zorblatt.canary@example.com",

@@ -50,7 +50,7 @@ const TRIGGER_LABEL: Record<Lead["trigger"], string> = {
   repeated_misses: "the bot could not answer twice",
   score: "lead score over the threshold",
 };
-const CHANNEL_LABEL: Record<string, string> = { telegram: "Telegram", whatsapp: "WhatsApp" };
+const CHANNEL_LABEL: Record<string, string> = { telegram: "Telegram", whatsapp: "WhatsApp", webchat: "the website chat" };
 
 /** A Slack date token: each reader sees it in their own time zone; the fallback is UTC. */
 function slackDate(at: Date): string {

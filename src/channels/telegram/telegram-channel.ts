@@ -120,7 +120,8 @@ export function createTelegramChannel(settings: TelegramSettings, intake: Intake
 
   const sender: ChannelSender = {
     channel: "telegram",
-    async send(conversation: string, reply: Reply, signal?: AbortSignal) {
+    async send(conversation: string, reply: Reply, options?: { signal?: AbortSignal }) {
+      const signal = options?.signal;
       for (const message of renderTelegram(reply)) {
         try {
           await bot.api.sendMessage(
