@@ -10,7 +10,8 @@ import { silentLogger } from "../src/logger.js";
 import { openStorage, type StorageTarget } from "../src/storage/open-storage.js";
 import { createPgDriver } from "../src/storage/pg-driver.js";
 import { benchCommand } from "./command.js";
-import { BENCH_MESSAGES } from "./workload.js";
+import { startCost, startProfile } from "./cost.js";
+import { workload } from "./workload.js";
 
 const BIN = join(PACKAGE_ROOT, "src", "bin.js");
 
@@ -26,29 +27,17 @@ export interface BenchFigures {
   p50Ms: number;
   p99Ms: number;
   peakRssMb: number;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so every run replays the same workload. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The fixed workload: `turns` messages spread round-robin over `conversations`. */
-export function workload(turns: number, conversations: number): { conversation: string; text: string }[] {
-  const rand = prng(20261122);
-  return Array.from({ length: turns }, (_, i) => ({
-    conversation: `bench-${i % conversations}`,
-    text: BENCH_MESSAGES[Math.floor(rand() * BENCH_MESSAGES.length)] as string,
-  }));
+  /** CPU time of this process per timed turn (user + system), µs: the load-independent figure. */
+  cpuUsPerTurn: number;
+  /** CPU time of the PostgreSQL backends per timed turn, µs; null on PGlite. */
+  serverCpuUsPerTurn: number | null;
+  statementsPerTurn: number;
+  roundTripsPerTurn: number;
+  transactionsPerTurn: number;
 }
 
 /** Runs the workload through bot.handle on one store, in this process. */
-export async function measureTurns(target: StorageTarget, turns: number, conversations: number, label: string): Promise<BenchFigures> {
+export async function measureTurns(target: StorageTarget, turns: number, conversations: number, label: string, options: { profile?: string } = {}): Promise<BenchFigures> {
   const config = loadConfig();
   const { kb } = loadKnowledge(config.knowledgeDir);
   const storage = await openStorage(target);
@@ -57,6 +46,7 @@ export async function measureTurns(target: StorageTarget, turns: number, convers
   const work = workload(turns, conversations);
   let firstTurnMs = 0;
   let started = 0;
+  let cost: Awaited<ReturnType<Awaited<ReturnType<typeof startCost>>["stop"]>> | undefined;
   // Sampled, not getrusage's maxRSS: on Linux that survives exec and would report the parent's peak.
   let peakRss = process.memoryUsage().rss;
   const sample = () => {
@@ -68,6 +58,8 @@ export async function measureTurns(target: StorageTarget, turns: number, convers
       await bot.handle({ id: `warmup-${i}`, channel: "test", conversation: `warmup-${w.conversation}`, sender: w.conversation, text: w.text, receivedAt: new Date() });
       if (i === 0) firstTurnMs = performance.now() - t0;
     }
+    const profiler = options.profile ? await startProfile() : undefined;
+    const meter = await startCost(storage.driver);
     started = performance.now();
     for (const [i, w] of work.entries()) {
       const t0 = performance.now();
@@ -75,6 +67,8 @@ export async function measureTurns(target: StorageTarget, turns: number, convers
       latencies.push(performance.now() - t0);
       if (i % 20 === 0) sample();
     }
+    cost = await meter.stop();
+    await profiler?.stop(options.profile as string);
     sample();
   } finally {
     await storage.close();
@@ -90,14 +84,19 @@ export async function measureTurns(target: StorageTarget, turns: number, convers
     p50Ms: pct(0.5),
     p99Ms: pct(0.99),
     peakRssMb: peakRss / 1024 / 1024,
+    cpuUsPerTurn: (cost?.cpuUs ?? 0) / turns,
+    serverCpuUsPerTurn: cost?.serverCpuUs == null ? null : cost.serverCpuUs / turns,
+    statementsPerTurn: (cost?.sql.statements ?? 0) / turns,
+    roundTripsPerTurn: (cost?.sql.roundTrips ?? 0) / turns,
+    transactionsPerTurn: (cost?.sql.transactions ?? 0) / turns,
   };
 }
 
 /** The measured process of `npm run bench -- worker`: one store's figures as JSON on stdout. */
-export async function runTurnsWorker(store: "pglite" | "postgres", opts: { turns: number; conversations: number; dataDir?: string }): Promise<void> {
+export async function runTurnsWorker(store: "pglite" | "postgres", opts: { turns: number; conversations: number; dataDir?: string; profile?: string }): Promise<void> {
   const db = loadConfig().database;
   const target: StorageTarget = store === "postgres" && db.kind === "postgres" ? db : { kind: "pglite", dataDir: opts.dataDir };
-  const figures = await measureTurns(target, opts.turns, opts.conversations, store);
+  const figures = await measureTurns(target, opts.turns, opts.conversations, store, { profile: opts.profile });
   process.stdout.write(JSON.stringify(figures));
 }
 
@@ -156,7 +155,10 @@ export async function runBench(opts: {
   const print = (f: BenchFigures) =>
     console.log(
       `${f.store.padEnd(18)} ${f.turns} turns  ${f.turnsPerSecond.toFixed(0).padStart(5)} turns/s  p50 ${f.p50Ms.toFixed(2)} ms  p99 ${f.p99Ms.toFixed(2)} ms  ` +
-        `peak RSS ${f.peakRssMb.toFixed(0)} MB  (first turn of the process ${f.firstTurnMs.toFixed(1)} ms)`,
+        `peak RSS ${f.peakRssMb.toFixed(0)} MB  (first turn of the process ${f.firstTurnMs.toFixed(1)} ms)\n` +
+        `${"".padEnd(18)} per turn: CPU ${(f.cpuUsPerTurn / 1000).toFixed(2)} ms` +
+        (f.serverCpuUsPerTurn === null ? "" : ` + server ${(f.serverCpuUsPerTurn / 1000).toFixed(2)} ms`) +
+        `  SQL ${f.statementsPerTurn.toFixed(2)} statements, ${f.roundTripsPerTurn.toFixed(2)} round trips, ${f.transactionsPerTurn.toFixed(2)} transactions`,
     );
   const tmp = mkdtempSync(join(tmpdir(), "rotabot-bench-"));
   try {
