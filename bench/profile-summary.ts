@@ -35,12 +35,13 @@ export function partOf(frame: CallFrame): string {
   const dep = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (dep) return dep[1] as string;
   if (url.startsWith("node:")) return "node";
-  const ours = /\/(src|bench|eval)\/(?:([^/]+)\/)?([^/]+)$/.exec(url);
-  if (ours) return ours[2] && ours[1] === "src" ? `src/${ours[2]}` : `${ours[1]}/${ours[3]}`;
+  const ours = /\/(src|dist|bench|eval)\/(?:([^/]+)\/)?([^/]+)$/.exec(url);
+  // dist/ is the build of src/: one name for both.
+  if (ours) return ours[2] && (ours[1] === "src" || ours[1] === "dist") ? `src/${ours[2]}` : `${ours[1]}/${ours[3]}`;
   return "other";
 }
 
-const short = (f: CallFrame) => `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*\/(src|node_modules)\//, "$1/")}:${f.lineNumber + 1}`;
+const short = (f: CallFrame) => `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*\/(src|dist|node_modules)\//, "$1/")}:${f.lineNumber + 1}`;
 
 export interface ProfileSummary {
   totalMs: number;
@@ -71,7 +72,7 @@ export function summariseProfile(profile: Profile, top = 15): ProfileSummary {
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = (byId.get(at) as ProfileNode).callFrame;
-      if (!/\/(src|bench)\//.test(frame.url) || frame.url.includes("node_modules")) continue;
+      if (!/\/(src|dist|bench)\//.test(frame.url) || frame.url.includes("node_modules")) continue;
       const fn = short(frame);
       if (seen.has(fn)) continue;
       seen.add(fn);

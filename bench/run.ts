@@ -27,7 +27,10 @@ program
   .option("--slack", "only the Slack figures: lead-to-card latency, and the drain of 200 leads after a 30-minute outage (fake clock)")
   .option("--no-slack", "skip the Slack figures")
   .option("--slack-leads <n>", "leads timed for the lead-to-card latency (about 1.1 s each)", positiveInt, 30)
-  .action(async (opts: { turns: number; conversations: number; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookRate: number; onlyWebhooks?: boolean; slack?: boolean; slackLeads: number }) => {
+  .option("--no-in-flight", "skip the inbox worker with conversations in flight and the two-process figure")
+  .option("--concurrency <n>", "conversations in flight in the inbox worker figures (WORKER_CONCURRENCY)", positiveInt, 16)
+  .option("--save-baseline", "also save this run's figures as bench/results/baseline.json")
+  .action(async (opts: { turns: number; conversations: number; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookRate: number; onlyWebhooks?: boolean; slack?: boolean; slackLeads: number; inFlight: boolean; concurrency: number; saveBaseline?: boolean }) => {
     if (opts.onlyWebhooks) {
       const { runWebhookBench } = await import("./webhooks.js");
       await runWebhookBench({ seconds: opts.webhookSeconds, telegramSeconds: opts.telegramSeconds, rate: opts.webhookRate, chats: 500 }, console.log);
@@ -78,6 +81,16 @@ program
   .action(async (opts: { root: string; store: "pglite" | "postgres"; turns: number; warmup: number }) => {
     const { measureTurnCost } = await import("./turn-cost.js");
     process.stdout.write(JSON.stringify(await measureTurnCost(opts)) + "\n");
+  });
+
+program
+  .command("startup")
+  .description("a warm console start phase by phase (modules, knowledge, classifier, database, first turn), as JSON lines")
+  .option("--root <dir>", "the checkout whose dist/ is measured", ".")
+  .requiredOption("--data-dir <dir>", "an existing PGlite data directory")
+  .action(async (opts: { root: string; dataDir: string }) => {
+    const { measureStartup } = await import("./startup.js");
+    for (const p of await measureStartup(opts)) console.log(JSON.stringify(p));
   });
 
 program

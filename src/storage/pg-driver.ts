@@ -28,7 +28,8 @@ export function createPgDriver(options: { connectionString: string; max?: number
     connectionTimeoutMillis: 3_000,
     query_timeout: 10_000,
   };
-  const pool = new pg.Pool({ ...settings, max: options.max ?? 10 });
+  // At least as many connections as turns in flight (WORKER_CONCURRENCY, 16 by default), so no turn waits for one.
+  const pool = new pg.Pool({ ...settings, max: options.max ?? 20 });
   // Webhooks storing what they are about to acknowledge never queue behind the worker's queries.
   const urgentPool = new pg.Pool({ ...settings, max: 4 });
   // Conversation locks hold a connection each while a turn runs; they get their
