@@ -26,8 +26,11 @@ export async function measureStartup(o: { root: string; dataDir: string }): Prom
     Promise.all([dist("main.js"), dist("config.js"), dist("knowledge/loader.js"), dist("nlu/knowledge-source.js"), dist("dialog/bot.js"), dist("logger.js"), dist("storage/open-storage.js")]),
   );
   void main; // what cli.ts imports for chat
+  // The cache of the checked base (knowledge/cache.ts), where this checkout has one, as `rotabot chat` uses it.
+  const cache = await dist("knowledge/cache.js").catch(() => null);
+  const load = cache ? cache.cachedKnowledge(loader.loadKnowledge) : loader.loadKnowledge;
   const cfg = config.loadConfig();
-  const { kb } = await time("read and validate knowledge/", () => loader.loadKnowledge(cfg.knowledgeDir));
+  const { kb } = await time(cache ? "read knowledge/ (cached when unchanged)" : "read and validate knowledge/", () => load(cfg.knowledgeDir));
   const knowledge = await time("train the classifier", () => ks.staticKnowledge(kb));
   const opened = await time("open the on-disk database (PGlite) and migrate", () => storage.openStorage({ kind: "pglite", dataDir: o.dataDir }));
   const b = bot.createBot({ store: opened.store, knowledge, logger: logger.silentLogger });
