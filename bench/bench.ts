@@ -29,6 +29,9 @@ export interface BenchFigures {
   p50Ms: number;
   p99Ms: number;
   peakRssMb: number;
+  /** Percentiles of each turn's own CPU time (process.cpuUsage around it), ms: a p99 the machine's load moves less. */
+  cpuP50Ms: number;
+  cpuP99Ms: number;
   /** CPU time of this process per timed turn (user + system), µs: the load-independent figure. */
   cpuUsPerTurn: number;
   /** CPU time of the PostgreSQL backends per timed turn, µs; null on PGlite. */
@@ -45,6 +48,7 @@ export async function measureTurns(target: StorageTarget, turns: number, convers
   const storage = await openStorage(target);
   const bot = createBot({ store: storage.store, knowledge: staticKnowledge(kb), logger: silentLogger });
   const latencies: number[] = [];
+  const cpuTimes: number[] = [];
   const work = workload(turns, conversations);
   let firstTurnMs = 0;
   let started = 0;
@@ -65,8 +69,11 @@ export async function measureTurns(target: StorageTarget, turns: number, convers
     started = performance.now();
     for (const [i, w] of work.entries()) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await bot.handle({ id: `bench-${i}`, channel: "test", conversation: w.conversation, sender: w.conversation, text: w.text, receivedAt: new Date() });
       latencies.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpuTimes.push((c.user + c.system) / 1000);
       if (i % 20 === 0) sample();
     }
     cost = await meter.stop();
@@ -77,7 +84,9 @@ export async function measureTurns(target: StorageTarget, turns: number, convers
   }
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  cpuTimes.sort((a, b) => a - b);
+  const pctOf = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
+  const pct = (p: number) => pctOf(latencies, p);
   return {
     store: label,
     turns,
@@ -85,6 +94,8 @@ export async function measureTurns(target: StorageTarget, turns: number, convers
     turnsPerSecond: turns / seconds,
     p50Ms: pct(0.5),
     p99Ms: pct(0.99),
+    cpuP50Ms: pctOf(cpuTimes, 0.5),
+    cpuP99Ms: pctOf(cpuTimes, 0.99),
     peakRssMb: peakRss / 1024 / 1024,
     cpuUsPerTurn: (cost?.cpuUs ?? 0) / turns,
     serverCpuUsPerTurn: cost?.serverCpuUs == null ? null : cost.serverCpuUs / turns,
@@ -176,7 +187,7 @@ export async function runBench(opts: {
     console.log(
       `${f.store.padEnd(18)} ${f.turns} turns  ${f.turnsPerSecond.toFixed(0).padStart(5)} turns/s  p50 ${f.p50Ms.toFixed(2)} ms  p99 ${f.p99Ms.toFixed(2)} ms  ` +
         `peak RSS ${f.peakRssMb.toFixed(0)} MB  (first turn of the process ${f.firstTurnMs.toFixed(1)} ms)\n` +
-        `${"".padEnd(18)} per turn: CPU ${(f.cpuUsPerTurn / 1000).toFixed(2)} ms` +
+        `${"".padEnd(18)} per turn: CPU ${(f.cpuUsPerTurn / 1000).toFixed(2)} ms (p50 ${f.cpuP50Ms.toFixed(2)}, p99 ${f.cpuP99Ms.toFixed(2)})` +
         (f.serverCpuUsPerTurn === null ? "" : ` + server ${(f.serverCpuUsPerTurn / 1000).toFixed(2)} ms`) +
         `  SQL ${f.statementsPerTurn.toFixed(2)} statements, ${f.roundTripsPerTurn.toFixed(2)} round trips, ${f.transactionsPerTurn.toFixed(2)} transactions`,
     );
