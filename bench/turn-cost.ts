@@ -49,7 +49,20 @@ export async function measureTurnCost(o: { root: string; store: "pglite" | "post
     bot.handle({ id, channel: "test", conversation, sender: conversation, text, receivedAt: new Date() });
   try {
     for (const [i, w] of workload(o.warmup, 20).entries()) await turn(`warmup-${i}`, `warmup-${w.conversation}`, w.text);
-    const stats0 = storage.driver.stats ? { ...storage.driver.stats } : null;
+    // Statements counted by wrapping the driver object (every era's stores hold that object), BEGIN/COMMIT included.
+    let statements = 0;
+    const driver = storage.driver;
+    const query = driver.query.bind(driver);
+    const transaction = driver.transaction.bind(driver);
+    driver.query = (...args: unknown[]) => {
+      statements++;
+      return query(...args);
+    };
+    driver.transaction = (fn: (tx: { query: (...a: unknown[]) => unknown }) => unknown) =>
+      transaction((tx: { query: (...a: unknown[]) => unknown; exec: unknown }) => {
+        statements += 2;
+        return fn({ ...tx, query: (...args: unknown[]) => (statements++, tx.query(...args)) });
+      });
     const pids: number[] =
       o.store === "postgres" ? (await storage.driver.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).rows.map((r: { pid: number }) => Number(r.pid)) : [];
     const { readFileSync } = await import("node:fs");
@@ -64,6 +77,7 @@ export async function measureTurnCost(o: { root: string; store: "pglite" | "post
         }
       }, 0);
     const server0 = serverTicks();
+    statements = 0;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (const [i, w] of workload(o.turns, 200).entries()) await turn(`bench-${i}`, w.conversation, w.text);
@@ -76,7 +90,7 @@ export async function measureTurnCost(o: { root: string; store: "pglite" | "post
       cpuUsPerTurn: (cpu.user + cpu.system) / o.turns,
       serverCpuUsPerTurn: o.store === "postgres" ? ((serverTicks() - server0) * 10_000) / o.turns : null,
       wallMsPerTurn: wall / o.turns,
-      statementsPerTurn: stats0 ? (storage.driver.stats.statements - stats0.statements) / o.turns : null,
+      statementsPerTurn: statements / o.turns,
     };
   } finally {
     await storage.close();

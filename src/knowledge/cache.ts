@@ -15,15 +15,14 @@ import type { KnowledgeProblem } from "../core/errors.js";
  * shape), of the directory's path (a base knows it), of the day (review-date warnings depend on it) and of the Node
  * version (the v8 serialization format). Only a base that passed the checks is
  * stored. The cache is best effort: any failure to read or write it falls back
- * to the normal load, and `ROTABOT_KNOWLEDGE_CACHE=off` turns it off.
+ * to the normal load. It lives in node_modules/.cache/rotabot (the usual place
+ * of tools' caches, never in the knowledge folder, which is watched).
  */
 type Loaded = { kb: KnowledgeBase; warnings: KnowledgeProblem[] };
 
 const CODE_DIR = fileURLToPath(new URL(".", import.meta.url));
 
-export function knowledgeCacheDir(): string {
-  return process.env.ROTABOT_CACHE_DIR || join(PACKAGE_ROOT, "node_modules", ".cache", "rotabot");
-}
+export const KNOWLEDGE_CACHE_DIR = join(PACKAGE_ROOT, "node_modules", ".cache", "rotabot");
 
 /** Every file under `dir` (dot files left out), in a fixed order, into the hash. */
 function hashFiles(hash: ReturnType<typeof createHash>, dir: string): void {
@@ -51,8 +50,7 @@ export function knowledgeCacheKey(dir: string, today: Date): string {
 /** `load(dir, today)` through the cache. */
 export function cachedKnowledge(load: (dir: string, today?: Date) => Loaded, options: { cacheDir?: string } = {}) {
   return (dir: string, today: Date = new Date()): Loaded => {
-    if (process.env.ROTABOT_KNOWLEDGE_CACHE === "off") return load(dir, today);
-    const cacheDir = options.cacheDir ?? knowledgeCacheDir();
+    const cacheDir = options.cacheDir ?? KNOWLEDGE_CACHE_DIR;
     let file: string | undefined;
     try {
       file = join(cacheDir, `knowledge-${knowledgeCacheKey(dir, today)}.v8`);
