@@ -27,7 +27,10 @@ program
   .option("--slack", "only the Slack figures: lead-to-card latency, and the drain of 200 leads after a 30-minute outage (fake clock)")
   .option("--no-slack", "skip the Slack figures")
   .option("--slack-leads <n>", "leads timed for the lead-to-card latency (about 1.1 s each)", positiveInt, 30)
-  .action(async (opts: { turns: number; conversations: number; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookRate: number; onlyWebhooks?: boolean; slack?: boolean; slackLeads: number }) => {
+  .option("--no-in-flight", "skip the inbox worker with conversations in flight and the two-process figure")
+  .option("--concurrency <n>", "conversations in flight in the inbox worker figures (WORKER_CONCURRENCY)", positiveInt, 16)
+  .option("--save-baseline", "also save this run's figures as bench/results/baseline.json")
+  .action(async (opts: { turns: number; conversations: number; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookRate: number; onlyWebhooks?: boolean; slack?: boolean; slackLeads: number; inFlight: boolean; concurrency: number; saveBaseline?: boolean }) => {
     if (opts.onlyWebhooks) {
       const { runWebhookBench } = await import("./webhooks.js");
       await runWebhookBench({ seconds: opts.webhookSeconds, telegramSeconds: opts.telegramSeconds, rate: opts.webhookRate, chats: 500 }, console.log);
@@ -46,9 +49,57 @@ program
   .option("--data-dir <dir>", "the PGlite directory")
   .option("--turns <n>", "number of turns", positiveInt, 2000)
   .option("--conversations <n>", "number of conversations", positiveInt, 200)
-  .action(async (opts: { store: "pglite" | "postgres"; dataDir?: string; turns: number; conversations: number }) => {
+  .option("--profile <file>", "write a CPU profile of the timed turns (.cpuprofile) to this file")
+  .action(async (opts: { store: "pglite" | "postgres"; dataDir?: string; turns: number; conversations: number; profile?: string }) => {
     const { runTurnsWorker } = await import("./bench.js");
     await runTurnsWorker(opts.store, opts);
+  });
+
+program
+  .command("in-flight-worker")
+  .description("(started by the bench) the inbox worker with conversations in flight on one store, figures as JSON")
+  .addOption(new Option("--store <store>").choices(["pglite", "postgres"]).makeOptionMandatory())
+  .option("--data-dir <dir>", "the PGlite directory")
+  .option("--turns <n>", "number of turns", positiveInt, 2000)
+  .option("--conversations <n>", "number of conversations", positiveInt, 1000)
+  .option("--concurrency <n>", "conversations in flight (WORKER_CONCURRENCY)", positiveInt, 16)
+  .option("--prefix <p>", "prefix of this process's conversation ids", "")
+  .option("--wait-for-go", "print 'ready' on stderr once the inbox is loaded, and start on a line on stdin")
+  .option("--trace", "print each statement's count per turn and mean time on stderr")
+  .action(async (opts: { store: "pglite" | "postgres"; dataDir?: string; turns: number; conversations: number; concurrency: number; prefix: string; waitForGo?: boolean; trace?: boolean }) => {
+    const { runInFlightWorker } = await import("./in-flight.js");
+    await runInFlightWorker(opts);
+  });
+
+program
+  .command("turn-cost")
+  .description("CPU time per turn of the fixed workload through bot.handle of another checkout (the bisect), as JSON")
+  .option("--root <dir>", "the checkout (a worktree with node_modules linked)", ".")
+  .addOption(new Option("--store <store>").choices(["pglite", "postgres"]).default("pglite"))
+  .option("--turns <n>", "timed turns", positiveInt, 1000)
+  .option("--warmup <n>", "untimed turns first", positiveInt, 200)
+  .action(async (opts: { root: string; store: "pglite" | "postgres"; turns: number; warmup: number }) => {
+    const { measureTurnCost } = await import("./turn-cost.js");
+    process.stdout.write(JSON.stringify(await measureTurnCost(opts)) + "\n");
+  });
+
+program
+  .command("startup")
+  .description("a warm console start phase by phase (modules, knowledge, classifier, database, first turn), as JSON lines")
+  .option("--root <dir>", "the checkout whose dist/ is measured", ".")
+  .requiredOption("--data-dir <dir>", "an existing PGlite data directory")
+  .action(async (opts: { root: string; dataDir: string }) => {
+    const { measureStartup } = await import("./startup.js");
+    for (const p of await measureStartup(opts)) console.log(JSON.stringify(p));
+  });
+
+program
+  .command("profile-summary <file>")
+  .description("where the time of a .cpuprofile went: self time by part of the code, top functions, inclusive time of ours")
+  .option("--top <n>", "functions listed", positiveInt, 15)
+  .action(async (file: string, opts: { top: number }) => {
+    const { printProfileSummary } = await import("./profile-summary.js");
+    printProfileSummary(file, console.log, opts.top);
   });
 
 program

@@ -45,3 +45,22 @@ export const BENCH_MESSAGES: readonly string[] = [
   "are there scholarships for rotations",
   "tell me about research positions",
 ];
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run replays the same workload. */
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The fixed workload: `turns` messages spread round-robin over `conversations`. */
+export function workload(turns: number, conversations: number): { conversation: string; text: string }[] {
+  const rand = prng(20261122);
+  return Array.from({ length: turns }, (_, i) => ({
+    conversation: `bench-${i % conversations}`,
+    text: BENCH_MESSAGES[Math.floor(rand() * BENCH_MESSAGES.length)] as string,
+  }));
+}

@@ -5,6 +5,7 @@ import type { Clock } from "./core/clock.js";
 import { formatProblem } from "./core/errors.js";
 import { prepareKnowledge, staticKnowledge, type KnowledgeSource } from "./nlu/knowledge-source.js";
 import type { Config } from "./config.js";
+import { cachedKnowledge } from "./knowledge/cache.js";
 import { loadKnowledge } from "./knowledge/loader.js";
 import type { LlmLayer } from "./llm/layer.js";
 import { watchKnowledge } from "./knowledge/watch.js";
@@ -108,10 +109,10 @@ async function createLlm(settings: NonNullable<Config["llm"]>, logger: Logger): 
  */
 export function openKnowledge(config: Readonly<Config>, options: { logger: Logger; watch: boolean; train?: boolean }): { knowledge: KnowledgeSource; close(): void } {
   if (options.watch) {
-    const watched = watchKnowledge(config.knowledgeDir, (kb) => prepareKnowledge(kb, { train: options.train }), { logger: options.logger });
+    const watched = watchKnowledge(config.knowledgeDir, (kb) => prepareKnowledge(kb, { train: options.train }), { logger: options.logger, load: cachedKnowledge(loadKnowledge) });
     return { knowledge: watched, close: () => watched.close() };
   }
-  const { kb, warnings } = loadKnowledge(config.knowledgeDir);
+  const { kb, warnings } = cachedKnowledge(loadKnowledge)(config.knowledgeDir);
   for (const w of warnings) options.logger.warn(formatProblem(w));
   return { knowledge: staticKnowledge(kb, { train: options.train }), close: () => {} };
 }

@@ -19,10 +19,11 @@ export interface ReloadingKnowledge<T> {
  * turns each valid version into what the reader serves (for the bot: the
  * knowledge base with its trained classifier), so a reload swaps both at once.
  */
-export function watchKnowledge<T>(dir: string, prepare: (kb: KnowledgeBase) => T, options: { logger: Logger; debounceMs?: number; today?: () => Date }): ReloadingKnowledge<T> {
+export function watchKnowledge<T>(dir: string, prepare: (kb: KnowledgeBase) => T, options: { logger: Logger; debounceMs?: number; today?: () => Date; load?: typeof loadKnowledge }): ReloadingKnowledge<T> {
   const { logger } = options;
   const today = options.today ?? (() => new Date());
-  const first = loadKnowledge(dir, today());
+  // The first load may come from a cache (knowledge/cache.ts): start-up time.
+  const first = (options.load ?? loadKnowledge)(dir, today());
   for (const w of first.warnings) logger.warn(formatProblem(w));
   let current: T = prepare(first.kb);
   let timer: NodeJS.Timeout | undefined;

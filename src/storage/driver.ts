@@ -21,8 +21,24 @@ export interface SqlExecutor {
   exec(sql: string): Promise<void>;
 }
 
+/**
+ * What a driver has sent to its database since it opened, for the bench's
+ * per-turn figures. A statement is one SQL command (BEGIN and COMMIT count);
+ * a round trip is one exchange with the server (PostgreSQL) or one call into
+ * the embedded engine (PGlite) that the caller waits for.
+ */
+export interface DriverStats {
+  statements: number;
+  roundTrips: number;
+  transactions: number;
+}
+
+export const emptyStats = (): DriverStats => ({ statements: 0, roundTrips: 0, transactions: 0 });
+
 export interface SqlDriver extends SqlExecutor {
   readonly kind: "pglite" | "postgres";
+  /** Running counts; cheap enough to be always on. */
+  readonly stats: DriverStats;
   /** Runs `fn` in one transaction; a throw rolls it back and is rethrown. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /**

@@ -27,6 +27,9 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
  * Returns the versions applied by this call.
  */
 export async function migrate(driver: SqlDriver, migrations = listMigrations()): Promise<string[]> {
+  // Start-up fast path: when every migration is applied (every start after the first),
+  // one read says so, instead of a locked transaction per migration.
+  if (await allApplied(driver, migrations)) return [];
   await driver.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
     await tx.exec(
@@ -49,4 +52,13 @@ export async function migrate(driver: SqlDriver, migrations = listMigrations()):
     if (done) applied.push(m.version);
   }
   return applied;
+}
+
+/** Whether every migration is recorded: two reads, no lock, nothing written. */
+async function allApplied(driver: SqlDriver, migrations: Migration[]): Promise<boolean> {
+  const table = await driver.query<{ present: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+  if (!table.rows[0]?.present) return false;
+  const r = await driver.query<{ version: string }>("SELECT version FROM schema_migrations");
+  const applied = new Set(r.rows.map((row) => row.version));
+  return migrations.every((m) => applied.has(m.version));
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
-import type { QueryResult, SqlDriver, SqlExecutor } from "./driver.js";
+import { emptyStats, type QueryResult, type SqlDriver, type SqlExecutor } from "./driver.js";
 
 const INT8_OID = 20;
 const typeParsers = {
@@ -28,7 +28,8 @@ export function createPgDriver(options: { connectionString: string; max?: number
     connectionTimeoutMillis: 3_000,
     query_timeout: 10_000,
   };
-  const pool = new pg.Pool({ ...settings, max: options.max ?? 10 });
+  // At least as many connections as turns in flight (WORKER_CONCURRENCY, 16 by default), so no turn waits for one.
+  const pool = new pg.Pool({ ...settings, max: options.max ?? 20 });
   // Webhooks storing what they are about to acknowledge never queue behind the worker's queries.
   const urgentPool = new pg.Pool({ ...settings, max: 4 });
   // Conversation locks hold a connection each while a turn runs; they get their
@@ -38,31 +39,40 @@ export function createPgDriver(options: { connectionString: string; max?: number
   pool.on("error", () => {});
   urgentPool.on("error", () => {});
   lockPool.on("error", () => {});
+  const stats = emptyStats();
+  /** Every exchange with the server goes through here, so the counts are complete. */
+  const send = <R extends pg.QueryResultRow>(q: pg.Pool | pg.PoolClient, config: string | pg.QueryConfig, values?: unknown[]) => {
+    stats.statements++;
+    stats.roundTrips++;
+    return typeof config === "string" ? q.query<R>(config, values) : q.query<R>(config);
+  };
   const wrap = (q: pg.Pool | pg.PoolClient): SqlExecutor => ({
     async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
       // Named statements are parsed and planned once per connection, then reused.
-      const r = params.length > 0 ? await q.query({ name: statementName(sql), text: sql, values: params }) : await q.query(sql);
+      const r = params.length > 0 ? await send(q, { name: statementName(sql), text: sql, values: params }) : await send(q, sql);
       return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
     },
     async exec(sql: string) {
-      await q.query(sql);
+      await send(q, sql);
     },
   });
   const root = wrap(pool);
   const urgent = wrap(urgentPool);
   return {
     kind: "postgres",
+    stats,
     query: (sql, params, options) => (options?.urgent ? urgent.query(sql, params) : root.query(sql, params)),
     exec: root.exec,
     async transaction(fn) {
       const { client, broken, release } = await checkOut(pool);
+      stats.transactions++;
       try {
-        await client.query("BEGIN");
+        await send(client, "BEGIN");
         const result = await fn(wrap(client));
-        await client.query("COMMIT");
+        await send(client, "COMMIT");
         return result;
       } catch (err) {
-        if (!broken()) await client.query("ROLLBACK").catch(() => {});
+        if (!broken()) await send(client, "ROLLBACK").catch(() => {});
         throw err;
       } finally {
         release();
@@ -72,7 +82,7 @@ export function createPgDriver(options: { connectionString: string; max?: number
       const { client, release } = await checkOut(lockPool);
       let ok = false;
       try {
-        const r = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key]);
+        const r = await send<{ ok: boolean }>(client, "SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key]);
         ok = r.rows[0]?.ok === true;
       } catch (err) {
         release(true);
@@ -84,7 +94,7 @@ export function createPgDriver(options: { connectionString: string; max?: number
       }
       return async () => {
         try {
-          await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);
+          await send(client, "SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);
           release();
         } catch {
           // The connection is gone, and the lock with it: never reuse that client.

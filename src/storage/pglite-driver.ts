@@ -2,7 +2,7 @@ import { PGlite, types, type Transaction } from "@electric-sql/pglite";
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { StorageError } from "../core/errors.js";
-import type { QueryResult, SqlDriver, SqlExecutor } from "./driver.js";
+import { emptyStats, type QueryResult, type SqlDriver, type SqlExecutor } from "./driver.js";
 
 const parsers = { [types.INT8]: (v: string) => Number(v) };
 
@@ -38,12 +38,17 @@ export async function createPgliteDriver(options: { dataDir?: string; loadDataDi
     releaseLock();
     throw new StorageError(`Could not open the embedded database in ${dataDir ?? "memory"}: ${String(err)}`, { cause: err });
   }
+  const stats = emptyStats();
   const wrap = (q: PGlite | Transaction): SqlExecutor => ({
     async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+      stats.statements++;
+      stats.roundTrips++;
       const r = await q.query<R>(sql, params);
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
     },
     async exec(sql: string) {
+      stats.statements++;
+      stats.roundTrips++;
       await q.exec(sql);
     },
   });
@@ -79,10 +84,18 @@ export async function createPgliteDriver(options: { dataDir?: string; loadDataDi
   let closed = false;
   return {
     kind: "pglite",
+    stats,
     dump: async () => db.dumpDataDir("gzip"),
     query: (sql, params, options) => schedule(() => root.query(sql, params), options?.urgent),
     exec: (sql) => schedule(() => root.exec(sql)),
-    transaction: (fn) => schedule(() => db.transaction((tx) => fn(wrap(tx)))),
+    transaction: (fn) =>
+      schedule(() => {
+        // PGlite sends BEGIN and COMMIT (or ROLLBACK) itself: two more calls into the engine.
+        stats.transactions++;
+        stats.statements += 2;
+        stats.roundTrips += 2;
+        return db.transaction((tx) => fn(wrap(tx)));
+      }),
     async tryLock(key) {
       if (held.has(key)) return null;
       held.add(key);

@@ -3,6 +3,7 @@ import type { ConversationStore, LoadedConversation, SavedTurn, StoredMessage, T
 import { parseProfile, parseState } from "../core/state.js";
 import type { SqlDriver, SqlExecutor } from "./driver.js";
 import { enqueueOutbox } from "./sql-outbox.js";
+import { turnStatement } from "./sql-turn.js";
 import { forgetLeads, OPEN_LEAD_COLUMN, openLeadFromRow, openLead, type LeadRow, withdrawConsent, writeLead } from "./sql-leads.js";
 
 const CACHE_LIMIT = 10_000;
@@ -117,38 +118,14 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
 
     async saveTurn(t: TurnRecord) {
       const { inbound } = t;
-      const rows = t.replies.length > 0 ? t.replies.map((r) => r.text) : [""];
-      // One multi-row INSERT; the last row carries the new conversation state.
-      // The language model's texts are marked, so that counselors see which answers it wrote.
-      const generated = t.replies.map((r) => r.generated === true);
-      const values = rows.map((_, i) => `($1, $2, 'out', $${i + 9}, $3, $4, $5, $6, $7, ${i === rows.length - 1 ? "$8::jsonb" : "NULL"}, ${generated[i] ? "true" : "false"})`);
-      const insertReplies = (ex: SqlExecutor) =>
-        ex.query(
-          `INSERT INTO messages (channel, conversation, direction, text, reply_to, intent, confidence, fell_back, created_at, state, generated)
-           VALUES ${values.join(", ")}`,
-          [inbound.channel, inbound.conversation, inbound.id, t.intent, t.confidence, t.fellBack, t.at, JSON.stringify(t.state), ...rows],
-        );
+      // Replies, profile, done mark and outbox rows: one statement (sql-turn.ts).
+      const turn = turnStatement(t);
       let saved: SavedTurn = {};
-      if (!t.profileChanged && !t.deliver && !t.lead && !t.withdrawConsent) {
-        await insertReplies(db);
+      if (!t.lead && !t.withdrawConsent) {
+        await db.query(turn.sql, turn.params);
       } else {
         await db.transaction(async (tx) => {
-          await insertReplies(tx);
-          if (t.profileChanged) {
-            await tx.query(
-              `INSERT INTO students (channel, sender, profile, updated_at)
-               VALUES ($1, $2, $3::jsonb, $4)
-               ON CONFLICT (channel, sender)
-               DO UPDATE SET profile = EXCLUDED.profile, updated_at = EXCLUDED.updated_at`,
-              [inbound.channel, inbound.sender, JSON.stringify(t.profile), t.at],
-            );
-          }
-          if (t.deliver) {
-            await tx.query("UPDATE messages SET status = 'done' WHERE channel = $1 AND external_id = $2", [inbound.channel, inbound.id]);
-            for (const [i, reply] of t.replies.entries()) {
-              await enqueue(tx, `reply:${inbound.channel}:${inbound.id}:${i}`, inbound.channel, inbound.conversation, reply, inbound.receivedAt);
-            }
-          }
+          await tx.query(turn.sql, turn.params);
           if (t.withdrawConsent) await withdrawConsent(tx, inbound.channel, inbound.sender, t.withdrawConsent.version, t.at);
           if (t.lead) {
             const lead = await writeLead(tx, inbound, t.lead, t.at);
