@@ -1,16 +1,11 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { positiveInt } from "../src/cli/options.js";
 
 /**
  * `npm run bench`: speed and memory figures of the turn, the start-up, the
  * webhooks and the Slack desk (see README, Benchmark). The subcommands other
  * than the default are the child processes the bench starts for itself.
  */
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of 1 or more");
-  return n;
-}
 
 const program = new Command().name("npm run bench --").showHelpAfterError();
 

@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { positiveInt } from "../src/cli/options.js";
 
 /**
  * `npm run eval`: both labelled sets (test/eval) through the same code path as
@@ -6,12 +7,6 @@ import { Command, InvalidArgumentError, Option } from "commander";
  * confidently-wrong and asked-back rates, fact recall, reply length, latency,
  * the confusion matrix and the failures. Tooling, not part of the product CLI.
  */
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of 1 or more");
-  return n;
-}
 
 const program = new Command()
   .name("npm run eval --")

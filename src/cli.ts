@@ -1,17 +1,11 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { positiveInt } from "./cli/options.js";
 import { runConsoleChat } from "./channels/console/console-chat.js";
 import { loadConfig } from "./config.js";
 import { RotabotError } from "./core/errors.js";
 import { createLogger } from "./logger.js";
 import { createApp } from "./main.js";
 import { replay } from "./cli/replay.js";
-
-/** Parses a whole number ≥ 1 for a CLI option, or stops with a message naming the option. */
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of 1 or more");
-  return n;
-}
 
 const program = new Command()
   .name("rotabot")

@@ -36,37 +36,25 @@ describe("check-eval.mjs", () => {
     expect(code).toBe(0);
   });
 
-  it("fails when an eval text is also a knowledge example question", async () => {
+  /** A copy of the repository whose knowledge base lists the first text of `set` as an example question. */
+  function leakFirstTextOf(set: string): { dir: string; id: string } {
     const dir = mkdtempSync(join(tmpdir(), "rotabot-check-eval-"));
     temps.push(dir);
     cpSync(join(ROOT, "knowledge"), join(dir, "knowledge"), { recursive: true });
     cpSync(join(ROOT, "test/eval"), join(dir, "test/eval"), { recursive: true });
     cpSync(join(ROOT, "package.json"), join(dir, "package.json"));
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-    // Leak the first eval message into the examples of a knowledge entry.
-    const first = JSON.parse(readFileSync(join(ROOT, "test/eval/messages.jsonl"), "utf8").split("\n")[0] as string) as { id: string; text: string };
+    const first = JSON.parse(readFileSync(join(ROOT, "test/eval", set), "utf8").split("\n")[0] as string) as { id: string; text: string };
     const file = join(dir, "knowledge/costs-observership.md");
     writeFileSync(file, readFileSync(file, "utf8").replace(/^examples:\n/m, `examples:\n  - ${JSON.stringify(first.text)}\n`));
+    return { dir, id: first.id };
+  }
 
+  it.each(["messages.jsonl", "forum.jsonl", "forum-b.jsonl"])("fails when the first text of %s is also a knowledge example question", async (set) => {
+    const { dir, id } = leakFirstTextOf(set);
     const { code, out } = await check(dir);
     expect(code).not.toBe(0);
-    expect(out).toContain(`${first.id}: text equals a knowledge example`);
-  });
-
-  it("fails when a text of the held-out forum set is also a knowledge example question", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "rotabot-check-eval-"));
-    temps.push(dir);
-    cpSync(join(ROOT, "knowledge"), join(dir, "knowledge"), { recursive: true });
-    cpSync(join(ROOT, "test/eval"), join(dir, "test/eval"), { recursive: true });
-    cpSync(join(ROOT, "package.json"), join(dir, "package.json"));
-    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-    const first = JSON.parse(readFileSync(join(ROOT, "test/eval/forum.jsonl"), "utf8").split("\n")[0] as string) as { id: string; text: string };
-    const file = join(dir, "knowledge/costs-observership.md");
-    writeFileSync(file, readFileSync(file, "utf8").replace(/^examples:\n/m, `examples:\n  - ${JSON.stringify(first.text)}\n`));
-
-    const { code, out } = await check(dir);
-    expect(code).not.toBe(0);
-    expect(out).toContain(`${first.id}: text equals a knowledge example`);
+    expect(out).toContain(`${id}: text equals a knowledge example`);
   });
 
   it("validates the held-out forum sets (check-forum.mjs, check-forum-b.mjs): facts in the named entries, one entry per question", async () => {
