@@ -1,7 +1,6 @@
 import { systemClock, type Clock } from "../core/clock.js";
 import type { Intent } from "../core/intents.js";
 import { createKeyedQueue } from "../core/keyed-queue.js";
-import { TurnBudgetExceeded } from "../core/turn-budget.js";
 import type { LeadStatus } from "../core/lead.js";
 import type { LanguageLayer } from "../core/language-model.js";
 import type { Inbound, Reply } from "../core/model.js";
@@ -15,7 +14,8 @@ import { compose } from "./compose.js";
 import { createRouter } from "./router.js";
 import { saveTurn } from "./save-turn.js";
 import { TURN } from "./steps/index.js";
-import { fixedOutcome, type TurnContext } from "./turn-context.js";
+import { answerFailure } from "./turn-error.js";
+import type { TurnContext } from "./turn-context.js";
 
 export interface BotOptions {
   store: ConversationStore;
@@ -60,8 +60,6 @@ export interface Bot {
   process(inbound: Inbound, options?: { truncated?: boolean; limited?: boolean }): Promise<HandleResult>;
 }
 
-const DEFAULT_TURN_BUDGET_MS = 500;
-
 /**
  * The bot: for each message, load the conversation, run the turn's steps
  * (steps/index.ts) over one TurnContext, and save what they decided. A step
@@ -73,37 +71,22 @@ export function createBot(options: BotOptions): Bot {
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? silentLogger;
   const maxChars = options.maxMessageChars ?? 2000;
+  const turnBudgetMs = options.turnBudgetMs ?? 500;
   const route = createRouter({ ...defaultHandlers, ...options.handlers });
   const runSteps = compose(TURN);
   const queue = createKeyedQueue();
 
   async function run(inbound: Inbound, conversation: LoadedConversation, how: { truncated: boolean; limited: boolean; deliver: boolean }) {
     const ctx: TurnContext = {
-      inbound,
-      truncated: how.truncated,
-      limited: how.limited,
-      conversation,
-      knowledge: knowledge.current(),
-      now: clock.now(),
-      maxChars,
-      route,
-      language: options.language,
-      counselorDesk: options.counselorDesk,
-      turnBudgetMs: options.turnBudgetMs ?? DEFAULT_TURN_BUDGET_MS,
+      inbound, conversation, route, maxChars, turnBudgetMs, truncated: how.truncated, limited: how.limited,
+      knowledge: knowledge.current(), now: clock.now(), language: options.language, counselorDesk: options.counselorDesk,
       history: (limit) => store.history(inbound.channel, inbound.conversation, limit),
     };
     try {
       await runSteps(ctx);
       if (!ctx.outcome) throw new Error("no step of the turn answered");
     } catch (err) {
-      const { messages } = ctx.knowledge.kb;
-      if (err instanceof TurnBudgetExceeded) {
-        log.warn({ channel: inbound.channel, messageId: inbound.id, chars: inbound.text.length, budgetMs: err.budgetMs }, "turn over its CPU budget; answered with a short notice");
-      } else {
-        log.error({ err, channel: inbound.channel, conversation: inbound.conversation, messageId: inbound.id }, "turn failed");
-      }
-      const text = err instanceof TurnBudgetExceeded ? messages.too_complex : messages.error;
-      Object.assign(ctx, { outcome: fixedOutcome(ctx, text), lead: undefined, withdrawConsent: undefined });
+      answerFailure(ctx, err, log);
     }
     return saveTurn(ctx, { store, log, deliver: how.deliver, at: clock.now() });
   }

@@ -7,7 +7,7 @@ import { INTENTS } from "../core/intents.js";
  * says what a valid value looks like.
  */
 
-const isoDate = z
+export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date written as YYYY-MM-DD")
   .refine((s) => !/^\d{4}-\d{2}-\d{2}$/.test(s) || !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), "is not a real calendar date");
@@ -288,25 +288,3 @@ export const messagesSchema = z
   .strict();
 
 export type Messages = z.infer<typeof messagesSchema>;
-
-/** `knowledge/_currencies.yaml`: exchange rates an agency vouches for, with their source and date. */
-export const currenciesSchema = z
-  .object({
-    rates: z
-      .array(
-        z
-          .object({
-            code: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as INR"),
-            names: z.array(z.string().min(2)).min(1),
-            countries: z.array(z.string()).default([]),
-            per_usd: z.number().positive(),
-            as_of: isoDate,
-            source: z.string().min(3),
-          })
-          .strict(),
-      )
-      .default([]),
-  })
-  .strict();
-
-export type Currencies = z.infer<typeof currenciesSchema>;
