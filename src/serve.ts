@@ -4,7 +4,7 @@ import { createWhatsAppChannel } from "./channels/whatsapp/whatsapp-channel.js";
 import { createDeskJobs, type DeskJobs } from "./channels/slack/desk-jobs.js";
 import { createSlackRelay, type SlackRelay } from "./channels/slack/relay.js";
 import { createSlackChannel, type SlackChannel } from "./channels/slack/slack-channel.js";
-import { createWebchatChannel, type WebchatChannel } from "./channels/webchat/webchat-channel.js";
+import type { WebchatChannel } from "./channels/webchat/webchat-channel.js";
 import { systemClock, type Clock } from "./core/clock.js";
 import type { KnowledgeSource } from "./core/knowledge-source.js";
 import type { InboxWorker } from "./core/inbox-worker.js";
@@ -149,6 +149,8 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     webhooks.push({ path: "/whatsapp/webhook", channel: "whatsapp", handler: whatsapp.webhook });
   }
   if (config.webchat) {
+    // Loaded only when it is on: its rate limiter is a sizeable module that the other channels do not need.
+    const { createWebchatChannel } = await import("./channels/webchat/webchat-channel.js");
     webchat = createWebchatChannel(
       { ...config.webchat, rateLimitPerMinute: config.server.rateLimitPerMinute, publicUrl: config.server.publicUrl },
       { intake, mailbox: db.webchat, logger, pollMs: options.webchatPollMs },
