@@ -5,7 +5,7 @@ import { createDeskJobs, type DeskJobs } from "./channels/slack/desk-jobs.js";
 import { createSlackRelay, type SlackRelay } from "./channels/slack/relay.js";
 import { createSlackChannel, type SlackChannel } from "./channels/slack/slack-channel.js";
 import { createLeadWebhookRelay, type LeadWebhookRelay } from "./channels/webhook/lead-webhook-relay.js";
-import { createWebchatChannel, type WebchatChannel } from "./channels/webchat/webchat-channel.js";
+import type { WebchatChannel } from "./channels/webchat/webchat-channel.js";
 import { systemClock, type Clock } from "./core/clock.js";
 import type { KnowledgeSource } from "./nlu/knowledge-source.js";
 import type { InboxWorker } from "./inbox/inbox-worker.js";
@@ -154,6 +154,8 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     webhooks.push({ path: "/whatsapp/webhook", channel: "whatsapp", handler: whatsapp.webhook });
   }
   if (config.webchat) {
+    // Loaded only when it is on: its rate limiter is a sizeable module that the other channels do not need.
+    const { createWebchatChannel } = await import("./channels/webchat/webchat-channel.js");
     webchat = createWebchatChannel(
       { ...config.webchat, rateLimitPerMinute: config.server.rateLimitPerMinute, publicUrl: config.server.publicUrl },
       { intake, mailbox: db.webchat, logger, pollMs: options.webchatPollMs },
