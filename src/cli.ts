@@ -50,6 +50,8 @@ program
       };
       process.once("SIGTERM", () => stop("SIGTERM"));
       process.once("SIGINT", () => stop("SIGINT"));
+      process.once("SIGHUP", () => stop("SIGHUP"));
+      onParentExit(() => stop("parent process exited"));
     });
   });
 
@@ -200,4 +202,26 @@ try {
     process.stderr.write(`rotabot: unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
   }
   process.exitCode = 1;
+}
+
+/**
+ * Calls `then` once the process that started this one is gone. `npx rotabot
+ * serve` runs as npx → sh → node, and a SIGTERM to npx ends npx and sh but is
+ * not passed on: without this the server would run on as an orphan. Checked
+ * every second (signal 0 only asks whether the process exists); not when the
+ * parent is init or unknown (a container's PID 1, systemd).
+ */
+function onParentExit(then: () => void): void {
+  const parent = process.ppid;
+  if (!(parent > 1)) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ESRCH") return;
+      clearInterval(timer);
+      then();
+    }
+  }, 1000);
+  timer.unref();
 }

@@ -227,6 +227,8 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
         logger.warn({ err: err instanceof Error ? err.message.slice(0, 200) : String(err) }, "readiness: the database does not answer");
       }
       checks.knowledge = (await worker.knowledgeEntries()) > 0 ? "ok" : threaded ? "worker thread not running" : "empty";
+      // A channel that cannot reach its platform is not ready (its reason is ours, without tokens).
+      if (telegram) checks.telegram = telegram.readiness();
       return { ok: Object.values(checks).every((v) => v === "ok"), checks };
     },
   });

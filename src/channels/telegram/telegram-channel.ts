@@ -36,9 +36,16 @@ export interface TelegramChannel {
   sender: ChannelSender;
   /** The webhook handler (POST /telegram/webhook); in polling mode it answers 404. */
   webhook(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  /** Checks the token (getMe), then registers the webhook or starts long polling. */
+  /**
+   * Checks the token (getMe), then registers the webhook or starts long
+   * polling. A token Telegram refuses throws; an API it cannot reach is
+   * retried in the background with backoff, each failure logged with its
+   * reason and the next retry, while `readiness()` says so.
+   */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** "ok" once Telegram answered (and the last long poll did), otherwise why not. */
+  readiness(): string;
 }
 
 const ALLOWED_UPDATES = ["message", "callback_query"] as const;
@@ -73,6 +80,24 @@ export function createTelegramChannel(settings: TelegramSettings, intake: Intake
   const quickApi = new Api(settings.token, client);
   let runner: RunnerHandle | undefined;
   const polling = settings.mode === "polling";
+  let readiness = "connecting";
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  // Long polling fails quietly inside the runner: each failed getUpdates is logged here and shown on /readyz.
+  bot.api.config.use(async (prev, method, payload, signal) => {
+    if (method !== "getUpdates") return prev(method, payload, signal);
+    try {
+      const r = await prev(method, payload, signal);
+      readiness = "ok";
+      return r;
+    } catch (err) {
+      if (!stopped) {
+        readiness = `long polling failing: ${describe(err)}`.slice(0, 200);
+        logger.warn({ channel: "telegram", err: describe(err) }, "long polling failed; the runner retries with backoff");
+      }
+      throw err;
+    }
+  });
 
   if (polling) bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(async (ctx) => {
@@ -152,29 +177,64 @@ export function createTelegramChannel(settings: TelegramSettings, intake: Intake
     },
     async start() {
       try {
-        await bot.init();
+        await connect();
+        readiness = "ok";
       } catch (err) {
-        throw new ChannelApiError(`Telegram refused TELEGRAM_BOT_TOKEN or could not be reached: ${describe(err)}`, { permanent: true }, { cause: err });
-      }
-      if (polling) {
-        // getUpdates does not work while a webhook is set, and the runner does not remove it.
-        await bot.api.deleteWebhook();
-        runner = run(bot, {
-          runner: { fetch: { timeout: settings.pollTimeoutSeconds ?? 30, allowed_updates: [...ALLOWED_UPDATES] }, silent: true, maxRetryTime: Number.POSITIVE_INFINITY },
-          // Updates fetched but not yet stored are at risk in a crash: keep that window small.
-          sink: { concurrency: 100 },
-        });
-        void runner.task()?.catch((err: unknown) => logger.error({ channel: "telegram", err: describe(err) }, "long polling stopped"));
-        logger.info({ channel: "telegram", mode: "polling" }, "telegram channel started");
-      } else {
-        await bot.api.setWebhook(settings.webhookUrl as string, { secret_token: settings.webhookSecret, allowed_updates: [...ALLOWED_UPDATES] });
-        logger.info({ channel: "telegram", mode: "webhook" }, "telegram webhook registered");
+        if (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404)) {
+          throw new ChannelApiError(`Telegram refused TELEGRAM_BOT_TOKEN: ${describe(err)}`, { permanent: true }, { cause: err });
+        }
+        // The rest of rotabot starts meanwhile (WhatsApp, Slack); /readyz says why Telegram is not ready.
+        readiness = `cannot reach the Bot API: ${describe(err)}`.slice(0, 200);
+        logger.warn({ channel: "telegram", attempt: 1, err: describe(err), retryInMs: 1000 }, "cannot reach the Telegram Bot API; retrying");
+        retryLater(1000, 2);
       }
     },
+    readiness: () => readiness,
     async stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
       if (runner?.isRunning()) await runner.stop();
     },
   };
+
+  function retryLater(delay: number, attempt: number) {
+    retryTimer = setTimeout(() => {
+      if (stopped) return;
+      connect().then(
+        () => {
+          readiness = "ok";
+          logger.info({ channel: "telegram", attempt }, "reached the Telegram Bot API");
+        },
+        (err: unknown) => {
+          if (stopped) return;
+          const next = Math.min(delay * 2, 60_000);
+          readiness = `cannot reach the Bot API: ${describe(err)}`.slice(0, 200);
+          logger.warn({ channel: "telegram", attempt, err: describe(err), retryInMs: next }, "cannot reach the Telegram Bot API; retrying");
+          retryLater(next, attempt + 1);
+        },
+      );
+    }, delay);
+    retryTimer.unref();
+  }
+
+  /** getMe (unless known), then the webhook or the long-polling runner. */
+  async function connect() {
+    await bot.init();
+    if (polling) {
+      // getUpdates does not work while a webhook is set, and the runner does not remove it.
+      await bot.api.deleteWebhook();
+      runner = run(bot, {
+        runner: { fetch: { timeout: settings.pollTimeoutSeconds ?? 30, allowed_updates: [...ALLOWED_UPDATES] }, silent: true, maxRetryTime: Number.POSITIVE_INFINITY },
+        // Updates fetched but not yet stored are at risk in a crash: keep that window small.
+        sink: { concurrency: 100 },
+      });
+      void runner.task()?.catch((err: unknown) => logger.error({ channel: "telegram", err: describe(err) }, "long polling stopped"));
+      logger.info({ channel: "telegram", mode: "polling" }, "telegram channel started");
+    } else {
+      await bot.api.setWebhook(settings.webhookUrl as string, { secret_token: settings.webhookSecret, allowed_updates: [...ALLOWED_UPDATES] });
+      logger.info({ channel: "telegram", mode: "webhook" }, "telegram webhook registered");
+    }
+  }
 }
 
 /** An update of an unexpected shape (wrong field types) is a dead letter, not an error Telegram would redeliver forever. */
