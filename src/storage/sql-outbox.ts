@@ -55,8 +55,10 @@ export function outboxUpdates(db: SqlExecutor) {
           [id, at, postedTs],
         );
       }
-      // A /forget confirmation goes to an address that is erased: once it has left, its row goes too.
-      await db.query("DELETE FROM outbox WHERE id = $1 AND dedupe_key LIKE 'forgotten:%'", [id]);
+      // A /forget confirmation goes to an address that is erased: once it has left, its row goes too. On the
+      // web chat, "sent" means stamped for the page, which reads the confirmation from that row (now, or after a
+      // reload); the row keeps only the confirmation under the visitor's random id, which names nobody.
+      await db.query("DELETE FROM outbox WHERE id = $1 AND dedupe_key LIKE 'forgotten:%' AND channel <> 'webchat'", [id]);
     },
     async markRetry(id: number, error: string, next: Date) {
       await db.query("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1", [id, error.slice(0, 500), next]);

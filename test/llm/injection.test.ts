@@ -81,8 +81,9 @@ describe("prompt injection (RELIABILITY.md case 23)", () => {
 describe("other students' data (RELIABILITY.md case 24)", () => {
   it("student B asking for the last student's email gets a refusal, and B's requests hold nothing of A", async () => {
     t.fake.reset();
-    t.fake.read("*", { intent: "costs", english: "how much does an observership cost?", language: "hi" });
-    const a = "Hi, my name is Priya Sharma, email priya.sharma@gmail.com, phone +91 98765 43210. observership ka kitna kharcha hai?";
+    t.fake.read("*", { intent: "costs", english: "how much does an observership cost?", language: "es" });
+    // In Spanish, so that the model reads it: offline rotabot now reads Hinglish cost questions itself.
+    const a = "Hola, me llamo Priya Sharma, email priya.sharma@gmail.com, teléfono +91 98765 43210. ¿Cuánto cuesta una observación en un hospital?";
     const ra = await talk(t.bot, "student-a").user(a);
     expect(ra?.intent).toBe("costs");
     const aCalls = t.fake.calls.map((c) => c.prompt).join("\n");
@@ -98,6 +99,6 @@ describe("other students' data (RELIABILITY.md case 24)", () => {
     expect(reply).not.toMatch(/priya|sharma|@gmail|98765|43210/i);
     expect(rb?.intent).not.toBe("costs");
     const bCalls = t.fake.calls.map((c) => c.prompt).join("\n");
-    expect(bCalls).not.toMatch(/priya|sharma|98765|observership ka kitna/i);
+    expect(bCalls).not.toMatch(/priya|sharma|98765|cuánto cuesta/i);
   });
 });
