@@ -3,9 +3,11 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSy
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deserialize, serialize } from "node:v8";
-import { PACKAGE_ROOT } from "../config.js";
 import type { KnowledgeBase } from "./loader.js";
 import type { KnowledgeProblem } from "../core/errors.js";
+
+/** The package folder (two up from src/knowledge or dist/knowledge); config.ts is a floor above this one. */
+const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
  * A checked knowledge base kept on disk between starts: reading and validating

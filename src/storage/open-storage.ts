@@ -7,7 +7,7 @@ import { createSqlLeadDesk } from "./sql-lead-desk.js";
 import { createSqlSlackOutbox } from "./sql-slack-outbox.js";
 import { createSqlStore } from "./sql-store.js";
 import { createSqlWebchat } from "./sql-webchat.js";
-import type { WebchatMailbox } from "../channels/webchat/mailbox.js";
+import type { WebchatMailbox } from "../core/webchat-mailbox.js";
 
 /** Where the data lives; `loadDataDir` starts an in-memory PGlite from a snapshot (tests). */
 export type StorageTarget = { kind: "postgres"; url: string } | { kind: "pglite"; dataDir?: string; loadDataDir?: Blob };

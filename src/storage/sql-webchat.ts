@@ -1,6 +1,6 @@
 import type { Reply } from "../core/model.js";
 import type { OutboxPayload } from "../core/ports.js";
-import type { HistoryItem, StoredWebReply, WebchatMailbox } from "../channels/webchat/mailbox.js";
+import type { HistoryItem, StoredWebReply, WebchatMailbox } from "../core/webchat-mailbox.js";
 import type { SqlExecutor } from "./driver.js";
 
 interface ReplyRow {

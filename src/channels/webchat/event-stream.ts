@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { silentLogger, type Logger } from "../../logger.js";
-import type { WebchatMailbox } from "./mailbox.js";
+import type { WebchatMailbox } from "../../core/webchat-mailbox.js";
 import type { WebchatEvents } from "./webchat-sender.js";
 import { toWebReply } from "./web-message.js";
 

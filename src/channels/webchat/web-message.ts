@@ -1,4 +1,4 @@
-import type { HistoryItem, StoredWebReply } from "./mailbox.js";
+import type { HistoryItem, StoredWebReply } from "../../core/webchat-mailbox.js";
 
 /** What a page receives for a reply: plain data, rendered by the widget with textContent only. */
 export interface WebReplyMessage {

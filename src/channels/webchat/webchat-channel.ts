@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from "../../logger.js";
 import { demoPage } from "./demo-page.js";
 import { createWebchatHub, type WebchatHub } from "./event-stream.js";
 import { apiHeaders, clientAddress, createOriginPolicy, sendJson } from "./http-policy.js";
-import type { WebchatMailbox } from "./mailbox.js";
+import type { WebchatMailbox } from "../../core/webchat-mailbox.js";
 import { createVisitorTokens } from "./visitor-token.js";
 import { toWebHistory } from "./web-message.js";
 import { widgetBundle } from "./widget-bundle.js";

@@ -1,5 +1,5 @@
 import type { ChannelSender } from "../../core/ports.js";
-import type { WebchatMailbox } from "./mailbox.js";
+import type { WebchatMailbox } from "../../core/webchat-mailbox.js";
 
 /** What the answering side tells the pages' event streams (in this thread, or across from a worker thread). */
 export interface WebchatEvents {

@@ -1,4 +1,4 @@
-import type { Reply } from "../../core/model.js";
+import type { Reply } from "./model.js";
 
 /** A reply kept for a visitor, numbered in the order it was delivered. */
 export interface StoredWebReply {
