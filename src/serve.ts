@@ -174,6 +174,12 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     });
     slack = { channel, relay, jobs };
   }
+  if (!config.slack) {
+    // Said once, at start-up: students are told the truth (queued_stored), the operator here.
+    logger.warn(
+      "no counselor desk is configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_LEADS_CHANNEL): leads are only stored in the database and nobody is notified; students are told so. Waiting leads: SELECT id, created_at FROM leads WHERE status = 'queued'",
+    );
+  }
   if (channels.length === 0) logger.warn("no channel is configured: set TELEGRAM_BOT_TOKEN or the WHATSAPP_ settings (see .env.example)");
 
   const http = createHttpServer({

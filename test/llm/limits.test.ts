@@ -48,7 +48,7 @@ describe("the layer's limits", () => {
     t.fake.setMode("invented_fee", "phrase");
     await talk(bot, "logs-1").user(`soy ana.perez@correo.es, ${SPANISH}`);
     const calls = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "llm call");
-    expect(calls[0]).toMatchObject({ conversation: "logs-1", kind: "classify", outcome: "ok", tokens: expect.any(Number), costUsd: expect.any(Number) });
+    expect(calls[0]).toMatchObject({ conversation: expect.stringMatching(/^id:[0-9a-f]{16}$/), kind: "classify", outcome: "ok", tokens: expect.any(Number), costUsd: expect.any(Number) });
     expect(lines.join("\n")).toMatch(/"problems":\["number","money"\]/);
     expect(lines.map((l) => JSON.parse(l)).find((l) => l.outcome === "rejected_grounding")).toMatchObject({ level: 40, kind: "phrase" });
     expect(lines.join("\n")).not.toMatch(/ana\.perez|cuánto|observación|2,750/);
