@@ -68,12 +68,6 @@ export async function createApp(config: Readonly<Config>, options: AppOptions): 
     stopWatching();
     throw err;
   }
-  if (!config.slack && knowledge.current().kb.leads) {
-    // Said once, where the turns run: students are told the truth (queued_stored), the operator here.
-    logger.warn(
-      "no counselor desk is configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_LEADS_CHANNEL): leads are only stored in the database and nobody is notified; students are told so. Waiting leads: SELECT id, created_at FROM leads WHERE status = 'queued'",
-    );
-  }
   const bot = createBot({
     store: storage.store,
     knowledge,
@@ -81,7 +75,8 @@ export async function createApp(config: Readonly<Config>, options: AppOptions): 
     clock: options.clock,
     maxMessageChars: config.maxMessageChars,
     turnBudgetMs: config.turnBudgetMs,
-    counselorDesk: Boolean(config.slack),
+    // A lead reaches people through the Slack desk or an agency's own system (the lead webhook).
+    counselorDesk: Boolean(config.slack || config.leadWebhook),
     language: llm,
   });
   return {

@@ -209,6 +209,12 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
         observer: { delivery: (outcome) => metrics.observer.delivery?.("webhook", outcome === "dead" ? "undeliverable" : outcome) },
       })
     : undefined;
+  if (!config.slack && !config.leadWebhook) {
+    // Said once, at start-up: students are told the truth (queued_stored), the operator here.
+    logger.warn(
+      "no counselor desk or lead webhook is configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_LEADS_CHANNEL, or LEAD_WEBHOOK_URL): leads are only stored in the database and nobody is notified; students are told so. See the waiting leads with: rotabot leads --status queued",
+    );
+  }
   if (channels.length === 0) logger.warn("no channel is configured: set TELEGRAM_BOT_TOKEN, the WHATSAPP_ settings or WEBCHAT_SECRET (see .env.example)");
 
   const http = createHttpServer({

@@ -47,7 +47,6 @@ describe("round robin between conversations", () => {
     const sender: ChannelSender = { channel: "telegram", send: async () => {} };
     const worker = createInboxWorker({ bot, inbox, senders: [sender], concurrency: 1, settleMs: 1 });
     worker.notify("telegram", "heavy");
-    await new Promise((r) => setTimeout(r, 5));
     worker.notify("telegram", "light");
     await worker.idle();
     await new Promise((r) => setTimeout(r, 50));

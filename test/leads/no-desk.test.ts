@@ -4,6 +4,7 @@ import { LEAD_PAYLOAD } from "../../src/leads/form.js";
 import { createLogger } from "../../src/logger.js";
 import { createApp, type App } from "../../src/main.js";
 import { KNOWLEDGE_DIR, realKnowledge } from "../helpers/bot.js";
+import { startTestServer } from "../helpers/server.js";
 
 /**
  * Issue 14, operator honesty: with no counselor desk configured (the default,
@@ -16,8 +17,7 @@ const lines: string[] = [];
 let app: App;
 let n = 0;
 beforeAll(async () => {
-  const logger = createLogger("warn", { write: (line: string) => void lines.push(line) });
-  app = await createApp(loadConfig({ KNOWLEDGE_DIR }), { logger, storage: { kind: "pglite" } });
+  app = await createApp(loadConfig({ KNOWLEDGE_DIR }), { logger: createLogger("silent"), storage: { kind: "pglite" } });
 });
 afterAll(() => app?.close());
 
@@ -27,11 +27,13 @@ const say = async (text: string, payload?: string) => {
 };
 
 describe("leads without a counselor desk", () => {
-  it("warns once at start-up that leads are only stored, and how to see them", () => {
-    const warnings = lines.filter((l) => l.includes("no counselor desk is configured"));
+  it("rotabot serve warns once at start-up that leads are only stored, and how to see them", async () => {
+    const t = await startTestServer("pglite", { logger: createLogger("warn", { write: (line: string) => void lines.push(line) }) });
+    await t.close();
+    const warnings = lines.filter((l) => l.includes("no counselor desk or lead webhook is configured"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("only stored");
-  });
+  }, 30_000);
 
   it("ends the form by saying the request is saved, never that a counselor will contact the student", async () => {
     await say("I want to talk to a counselor");
