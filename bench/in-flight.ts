@@ -92,8 +92,9 @@ export async function measureInFlight(target: StorageTarget, label: string, o: I
     const endedAt = Date.now();
     const cost = await meter.stop();
     for (const t of traced?.() ?? []) process.stderr.write(`${(t.count / o.turns).toFixed(2).padStart(6)} × ${(t.totalMs / t.count).toFixed(2).padStart(6)} ms  ${t.sql}\n`);
-    const pending = await storage.inbox.depths();
-    if (pending.some((d) => d.inbox > 0)) throw new Error(`inbox not drained: ${JSON.stringify(pending)}`);
+    // This process's conversations only: another process may share the database.
+    const left = await storage.driver.query<{ n: number }>("SELECT count(*) AS n FROM messages WHERE status = 'pending' AND conversation LIKE $1", [`${prefix}bench-%`]);
+    if (Number(left.rows[0]?.n) > 0) throw new Error(`inbox not drained: ${left.rows[0]?.n} messages pending`);
     if (replies - before < o.turns) throw new Error(`only ${replies - before} replies to ${o.turns} turns`);
     return {
       store: label,

@@ -22,6 +22,9 @@ export interface RunFigures {
   figures: Record<string, number>;
 }
 
+/** What a run was asked to do, or when: not figures to compare. */
+const SETTINGS = new Set(["turns", "concurrency", "processes", "startedAt", "endedAt"]);
+
 /** Higher is better for these; lower for the rest (times, CPU, statements, memory). */
 const HIGHER_IS_BETTER = /turnsPerSecond|replies|accepted/;
 
@@ -30,7 +33,7 @@ export function startRun(): { add(prefix: string, figures: object): void; finish
   const figures: Record<string, number> = {};
   return {
     add(prefix, f) {
-      for (const [k, v] of Object.entries(f)) if (typeof v === "number" && Number.isFinite(v)) figures[`${prefix}.${k}`] = v;
+      for (const [k, v] of Object.entries(f)) if (typeof v === "number" && Number.isFinite(v) && !SETTINGS.has(k)) figures[`${prefix}.${k}`] = v;
     },
     finish: () => ({ at: new Date().toISOString(), node: process.version, load: [load0, loadavg()[0] as number], figures }),
   };

@@ -24,7 +24,8 @@ type Loaded = { kb: KnowledgeBase; warnings: KnowledgeProblem[] };
 
 const CODE_DIR = fileURLToPath(new URL(".", import.meta.url));
 
-export const KNOWLEDGE_CACHE_DIR = join(PACKAGE_ROOT, "node_modules", ".cache", "rotabot");
+/** The package's node_modules/.cache/rotabot: two folders up from src/knowledge/ and from dist/knowledge/. */
+export const KNOWLEDGE_CACHE_DIR = fileURLToPath(new URL("../../node_modules/.cache/rotabot", import.meta.url));
 
 /** Every file under `dir` (dot files left out), in a fixed order, into the hash. */
 function hashFiles(hash: ReturnType<typeof createHash>, dir: string): void {
