@@ -170,7 +170,7 @@ export async function startServer(config: Readonly<Config>, options: ServeOption
     const messages = () => kb.current().kb.messages;
     const notify = (ch: Parameters<InboxWorker["notify"]>[0], conv: string) => worker.notify(ch, conv);
     const notifySlack = () => slack?.relay.notify();
-    const channel = createSlackChannel({ ...config.slack, ...options.slackBotIds }, { desk, messages, notify, notifySlack, clock, logger });
+    const channel = createSlackChannel({ ...config.slack, ...options.slackBotIds }, { desk, messages, notify, notifySlack, clock, logger, deadLetter: intake.deadLetter });
     if (channel.webhook) webhooks.push({ path: "/slack/events", channel: "slack", handler: channel.webhook });
     const relay = createSlackRelay({
       outbox: slackOutbox,

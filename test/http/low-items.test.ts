@@ -55,6 +55,8 @@ describe("requests at the edges", () => {
     const ts = Math.floor(Date.now() / 1000);
     const sig = `v0=${createHmac("sha256", SLACK_SIGNING_SECRET).update(`v0:${ts}:${sl}`).digest("hex")}`;
     expect((await slack(sl, { "x-slack-request-timestamp": String(ts), "x-slack-signature": sig })).status).toBe(200);
+    const all = await t.db.query<{ channel: string }>("SELECT channel FROM dead_letters WHERE reason = 'body nested too deeply' ORDER BY channel");
+    expect(all.rows.map((r) => r.channel)).toEqual(["slack", "telegram", "whatsapp"]);
   });
 });
 

@@ -16,11 +16,19 @@ export const SLACK_BODY_LIMIT = 256 * 1024;
  * (405), the timestamp in the 5-minute window either way (Bolt only refuses
  * old ones), at most SLACK_BODY_LIMIT bytes read (413), then the signature
  * over those bytes (401). A signed body nested deeper than any Slack payload
- * is answered 200 and dropped (logged), so Slack does not redeliver it.
+ * is kept as a dead letter (`keep`) and answered 200, so Slack does not
+ * redeliver it; 503 when it cannot be kept, so that Slack tries again.
  * Returns the raw body, for Bolt to use without reading the request again,
  * or null when it answered.
  */
-export async function guardSlackRequest(req: IncomingMessage, res: ServerResponse, signingSecret: string, log: Logger, now = Date.now()): Promise<Buffer | null> {
+export async function guardSlackRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  signingSecret: string,
+  log: Logger,
+  options: { keep?: (raw: Buffer, reason: string) => Promise<void>; now?: number } = {},
+): Promise<Buffer | null> {
+  const now = options.now ?? Date.now();
   if (req.method !== "POST") {
     res.writeHead(405, { allow: "POST" }).end();
     return null;
@@ -43,7 +51,14 @@ export async function guardSlackRequest(req: IncomingMessage, res: ServerRespons
     return null;
   }
   if (jsonDepth(raw) > MAX_JSON_DEPTH) {
-    log.warn({ channel: "slack", bytes: raw.length }, "signed Slack request nested too deeply; acknowledged and dropped");
+    try {
+      await options.keep?.(raw, "body nested too deeply");
+    } catch (err) {
+      log.error({ err, channel: "slack" }, "could not keep a signed Slack request as a dead letter; Slack will redeliver it");
+      res.writeHead(503).end();
+      return null;
+    }
+    log.warn({ channel: "slack", bytes: raw.length }, "signed Slack request nested too deeply; kept as a dead letter and acknowledged");
     res.writeHead(200).end();
     return null;
   }

@@ -8,6 +8,7 @@ import type { Messages } from "../../knowledge/schema.js";
 import { silentLogger, type Logger } from "../../logger.js";
 import { createSlackApi, type SlackApi } from "./api.js";
 import { ACTION_CLAIM, ACTION_CLOSE, ACTION_RELEASE, CLOSE_OUTCOMES } from "./card.js";
+import { bodyId } from "../../http/request.js";
 import { guardSlackRequest } from "./request-guard.js";
 import { createCounselorReplies, type CounselorReplies } from "./counselor-replies.js";
 
@@ -33,6 +34,8 @@ export interface SlackChannelOptions {
   notifySlack(): void;
   clock?: Clock;
   logger?: Logger;
+  /** Keeps a signed request that cannot be read (nested too deeply) as a dead letter: the inbox's, as for the messengers. */
+  deadLetter?: (letter: { channel: Channel; externalId: string; reason: string; body: string }) => Promise<void>;
 }
 
 export interface SlackChannel {
@@ -148,7 +151,8 @@ export function createSlackChannel(settings: SlackSettings, options: SlackChanne
     replies,
     webhook: receiver
       ? async (req, res) => {
-          const raw = await guardSlackRequest(req, res, settings.signingSecret, log);
+          const keep = options.deadLetter && (async (body: Buffer, reason: string) => options.deadLetter?.({ channel: "slack", externalId: bodyId(body), reason, body: body.toString("utf8") }));
+          const raw = await guardSlackRequest(req, res, settings.signingSecret, log, { keep });
           if (!raw) return;
           // Bolt takes a request whose rawBody is set as already read (and checks the signature again).
           Object.assign(req, { rawBody: raw });
