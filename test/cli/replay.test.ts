@@ -73,6 +73,26 @@ describe("rotabot replay", () => {
   });
 });
 
+describe("rotabot replay and numbered options", () => {
+  it("picks a numbered option with a bare number, as the terminal does: 1 at the consent step grants consent", async () => {
+    const out = await run([
+      JSON.stringify({ conversation: "pick-1", text: "I want to talk to a counselor" }),
+      JSON.stringify({ conversation: "pick-1", text: "1" }),
+    ]);
+    expect(out[0]?.reply).toMatch(/\n  1\. /);
+    const lead = out[1]?.lead as { status: string } | null;
+    // The form goes on to the next question (the name) instead of closing.
+    expect(lead?.status).toBe("collecting");
+    expect(out[1]?.reply?.startsWith(realKnowledge().leads?.messages.ask_name ?? "missing")).toBe(true);
+  });
+
+  it("reads a number as text where the last reply had no options", async () => {
+    const out = await run([JSON.stringify({ conversation: "pick-2", text: "hello" }), JSON.stringify({ conversation: "pick-2", text: "1" })]);
+    expect(out[1]?.intent).not.toBeNull();
+    expect(out[1]?.lead).toBeNull();
+  });
+});
+
 describe("rotabot replay and leads", () => {
   it("reports the lead a turn starts or advances, with its status", async () => {
     const out = await run([
