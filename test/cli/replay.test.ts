@@ -83,7 +83,7 @@ describe("rotabot replay and numbered options", () => {
     const lead = out[1]?.lead as { status: string } | null;
     // The form goes on to the next question (the name) instead of closing.
     expect(lead?.status).toBe("collecting");
-    expect(out[1]?.reply?.startsWith(realKnowledge().leads?.messages.ask_name ?? "missing")).toBe(true);
+    expect(String(out[1]?.reply).startsWith(realKnowledge().leads?.messages.ask_name ?? "missing")).toBe(true);
   });
 
   it("reads a number as text where the last reply had no options", async () => {
