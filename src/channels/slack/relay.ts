@@ -1,3 +1,4 @@
+import { createPollingLoop } from "../../core/polling-loop.js";
 import { systemClock, type Clock } from "../../core/clock.js";
 import { ChannelApiError } from "../../core/errors.js";
 import { backoffMs } from "../../inbox/inbox-worker.js";
@@ -66,9 +67,10 @@ export function createSlackRelay(options: SlackRelayOptions): SlackRelay {
   const pollMs = options.pollMs ?? 200;
   const maxBackoffMs = options.maxBackoffMs ?? 60_000;
   const observer = options.observer ?? {};
-  let stopping = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
+  const loop = createPollingLoop(() => tick(), {
+    pollMs,
+    onError: (err) => log.warn({ channel: "slack", err: err instanceof Error ? err.message : String(err) }, "Slack relay pass failed; the database may be down"),
+  });
 
   /** Posts or updates one row of `lead`; returns the ts of a posted thread message. Throws ChannelApiError. */
   async function deliver(item: OutboxItem, lead: Lead | null): Promise<string | undefined> {
@@ -109,7 +111,7 @@ export function createSlackRelay(options: SlackRelayOptions): SlackRelay {
     let sent = 0;
     for (const [i, item] of items.entries()) {
       const rest = () => items.slice(i).map((x) => x.id);
-      if (stopping) {
+      if (loop.stopping) {
         await outbox.release(rest(), clock.now());
         break;
       }
@@ -150,37 +152,5 @@ export function createSlackRelay(options: SlackRelayOptions): SlackRelay {
     return sent;
   }
 
-  async function run() {
-    while (!stopping) {
-      let sent = 0;
-      try {
-        sent = await tick();
-      } catch (err) {
-        log.warn({ channel: "slack", err: err instanceof Error ? err.message : String(err) }, "Slack relay pass failed; the database may be down");
-      }
-      if (sent === 0 && !stopping) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, pollMs);
-          wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        wake = undefined;
-      }
-    }
-  }
-
-  return {
-    tick,
-    notify: () => wake?.(),
-    start() {
-      loop ??= run();
-    },
-    async stop() {
-      stopping = true;
-      wake?.();
-      await loop;
-    },
-  };
+  return { tick, notify: loop.notify, start: loop.start, stop: loop.stop };
 }

@@ -1,3 +1,4 @@
+import { createPollingLoop } from "../../core/polling-loop.js";
 import { systemClock, type Clock } from "../../core/clock.js";
 import { ChannelApiError } from "../../core/errors.js";
 import { backoffMs } from "../../inbox/inbox-worker.js";
@@ -67,9 +68,10 @@ export function createLeadWebhookRelay(options: LeadWebhookRelayOptions): LeadWe
   const maxBackoffMs = options.maxBackoffMs ?? 60_000;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const observer = options.observer ?? {};
-  let stopping = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
+  const loop = createPollingLoop(() => tick(), {
+    pollMs,
+    onError: (err) => log.warn({ channel: "webhook", err: err instanceof Error ? err.message : String(err) }, "lead webhook pass failed; the database may be down"),
+  });
 
   async function deliver(item: OutboxItem): Promise<void> {
     const { payload } = item;
@@ -113,7 +115,7 @@ export function createLeadWebhookRelay(options: LeadWebhookRelayOptions): LeadWe
     let sent = 0;
     for (const [i, item] of items.entries()) {
       const rest = () => items.slice(i).map((x) => x.id);
-      if (stopping) {
+      if (loop.stopping) {
         await outbox.release(rest(), clock.now());
         break;
       }
@@ -151,37 +153,5 @@ export function createLeadWebhookRelay(options: LeadWebhookRelayOptions): LeadWe
     return sent;
   }
 
-  async function run() {
-    while (!stopping) {
-      let sent = 0;
-      try {
-        sent = await tick();
-      } catch (err) {
-        log.warn({ channel: "webhook", err: err instanceof Error ? err.message : String(err) }, "lead webhook pass failed; the database may be down");
-      }
-      if (sent === 0 && !stopping) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, pollMs);
-          wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        wake = undefined;
-      }
-    }
-  }
-
-  return {
-    tick,
-    notify: () => wake?.(),
-    start() {
-      loop ??= run();
-    },
-    async stop() {
-      stopping = true;
-      wake?.();
-      await loop;
-    },
-  };
+  return { tick, notify: loop.notify, start: loop.start, stop: loop.stop };
 }
