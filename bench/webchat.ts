@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
 import type { SqlDriver } from "../src/storage/driver.js";
 import { benchCommand } from "./command.js";
+import { postAtRate } from "./load.js";
 import type { WebhookFigures } from "./webhooks.js";
 
 /**
@@ -177,13 +177,6 @@ async function stream(url: string, v: Visitor, counts: { duplicates: number; las
   })();
 }
 
-/** The part of loadtest's API the driver uses (see bench-webhooks.ts). */
-interface LoadTestRun {
-  loadTest(options: Record<string, unknown> & {
-    requestGenerator(params: unknown, options: RequestOptions, request: (o: RequestOptions, cb: (res: IncomingMessage) => void) => ClientRequest, callback: (res: IncomingMessage) => void): ClientRequest;
-  }): Promise<{ totalRequests: number; totalErrors: number; errorCodes: Record<string, number>; percentiles: Record<string, number | false> }>;
-}
-
 /** `npm run bench -- webhook-driver '{"channel":"webchat",…}'`: the browsers' side of the load; prints its figures as JSON. */
 export async function runWebchatDriver(o: WebchatDriverOptions): Promise<void> {
   const abort = new AbortController();
@@ -214,32 +207,17 @@ export async function runWebchatDriver(o: WebchatDriverOptions): Promise<void> {
   await until(() => counts.distinct >= warmupSent, 30_000);
   for (const v of visitors) v.replies = [];
 
-  const { loadTest } = (await import("loadtest")) as unknown as LoadTestRun;
   let n = 0;
   const loadStartedAt = Date.now();
-  const result = await loadTest({
-    url: `${o.url}/webchat/api/messages`,
-    method: "POST",
-    requestsPerSecond: o.rate,
-    maxSeconds: o.seconds,
-    agentKeepAlive: true,
-    timeout: 10_000,
-    quiet: true,
-    contentInspector: () => {},
-    requestGenerator(_params, options, request, callback) {
-      const v = visitors[n % visitors.length] as Visitor;
-      const body = JSON.stringify({ token: v.token, id: `load-${String(n).padStart(8, "0")}`, text: QUESTIONS[Math.floor(n / visitors.length) % QUESTIONS.length] });
-      n++;
-      v.sent.push(Date.now());
-      const req = request({ ...options, headers: { ...options.headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } }, callback);
-      req.write(body);
-      return req;
-    },
+  const load = await postAtRate({ url: `${o.url}/webchat/api/messages`, rate: o.rate, seconds: o.seconds }, () => {
+    const v = visitors[n % visitors.length] as Visitor;
+    const body = JSON.stringify({ token: v.token, id: `load-${String(n).padStart(8, "0")}`, text: QUESTIONS[Math.floor(n / visitors.length) % QUESTIONS.length] });
+    n++;
+    v.sent.push(Date.now());
+    return { headers: { "content-type": "application/json" }, body };
   });
   const loadEndedAt = Date.now();
-  const failed = Object.entries(result.errorCodes);
-  const non2xx = failed.filter(([code]) => /^[1-9]\d*$/.test(code)).reduce((s, [, c]) => s + c, 0);
-  const ok = result.totalRequests - result.totalErrors;
+  const { ok, non2xx } = load;
   // The bench waits for the server to drain, then says how many messages it stored: one reply each is due.
   process.stdout.write("loaded\n");
   let input = "";
@@ -252,13 +230,13 @@ export async function runWebchatDriver(o: WebchatDriverOptions): Promise<void> {
 
   const latencies = visitors.flatMap((v) => v.replies.slice(0, v.sent.length).map((at, k) => at - (v.sent[k] as number)));
   const out: WebchatDriverResult = {
-    requests: result.totalRequests,
+    requests: load.requests,
     ok,
     non2xx,
-    errors: result.totalErrors - non2xx,
-    failures: result.errorCodes,
-    ackP50: Number(result.percentiles[50] || 0),
-    ackP99: Number(result.percentiles[99] || 0),
+    errors: load.errors,
+    failures: load.failures,
+    ackP50: load.p50,
+    ackP99: load.p99,
     replyP50: percentile(latencies, 50),
     replyP99: percentile(latencies, 99),
     replies: visitors.reduce((s, v) => s + v.replies.length, 0),

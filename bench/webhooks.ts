@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type ClientRequest, type IncomingMessage, type RequestOptions, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { loadConfig } from "../src/config.js";
 import { botInfo } from "../test/fakes/telegram-api.js";
 import { benchCommand } from "./command.js";
+import { postAtRate } from "./load.js";
 import type { Channel } from "../src/core/model.js";
 import { silentLogger } from "../src/logger.js";
 import type { SqlDriver } from "../src/storage/driver.js";
@@ -306,62 +307,15 @@ interface DriverResult {
   p99: number;
 }
 
-/** The part of loadtest's API the driver uses (its bundled typings predate the promise API). */
-interface LoadTestRun {
-  loadTest(options: {
-    url: string;
-    method: "POST";
-    requestsPerSecond: number;
-    maxSeconds: number;
-    agentKeepAlive: boolean;
-    timeout: number;
-    quiet: boolean;
-    contentInspector(result: unknown): void;
-    requestGenerator(params: unknown, options: RequestOptions, request: (o: RequestOptions, cb: (res: IncomingMessage) => void) => ClientRequest, callback: (res: IncomingMessage) => void): ClientRequest;
-  }): Promise<{ totalRequests: number; totalErrors: number; errorCodes: Record<string, number>; percentiles: Record<string, number | false>; meanLatencyMs: number }>;
-}
-
 /**
- * `npm run bench -- webhook-driver`: posts one channel's load with loadtest and
- * prints the figures as JSON. loadtest sends on a fixed schedule (one request
- * every 1000/rate ms, opening connections as needed), which is what "200
- * requests a second" means for a platform delivering webhooks; autocannon's
- * rate limit sends each connection's share in a burst at the top of every
- * second instead, so its latencies were those of 200-request bursts.
+ * `npm run bench -- webhook-driver`: posts one channel's load at a fixed rate
+ * (`postAtRate`, load.ts) and prints the figures as JSON.
  */
 export async function runWebhookDriver(o: DriverOptions): Promise<void> {
   if (o.channel === "webchat") return runWebchatDriver({ ...o, channel: "webchat" });
-  const { loadTest } = (await import("loadtest")) as unknown as LoadTestRun;
   const next = requestFactory(o.channel, o.chats, o.start);
-  const result = await loadTest({
-    url: `${o.url}/${o.channel}/webhook`,
-    method: "POST",
-    requestsPerSecond: o.rate,
-    maxSeconds: o.seconds,
-    agentKeepAlive: true,
-    timeout: 10_000,
-    quiet: true,
-    // With an inspector, loadtest keys failures by status code (else all are "-1").
-    contentInspector: () => {},
-    requestGenerator(_params, options, request, callback) {
-      const r = next();
-      const req = request({ ...options, headers: { ...options.headers, ...r.headers, "content-length": String(Buffer.byteLength(r.body)) } }, callback);
-      req.write(r.body);
-      return req;
-    },
-  });
-  const failed = Object.entries(result.errorCodes);
-  // Status codes are keyed by number; connection failures and timeouts by "-1".
-  const non2xx = failed.filter(([code]) => /^[1-9]\d*$/.test(code)).reduce((n, [, c]) => n + c, 0);
-  const out: DriverResult = {
-    requests: result.totalRequests,
-    "2xx": result.totalRequests - result.totalErrors,
-    non2xx,
-    errors: result.totalErrors - non2xx,
-    timeouts: 0,
-    p50: Number(result.percentiles[50] || 0),
-    p99: Number(result.percentiles[99] || 0),
-  };
+  const load = await postAtRate({ url: `${o.url}/${o.channel}/webhook`, rate: o.rate, seconds: o.seconds }, next);
+  const out: DriverResult = { requests: load.requests, "2xx": load.ok, non2xx: load.non2xx, errors: load.errors, timeouts: 0, p50: load.p50, p99: load.p99 };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
