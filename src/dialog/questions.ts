@@ -61,8 +61,11 @@ function splitSalutation(part: string, understandPart: (part: string) => Underst
  */
 function splitConjoined(part: string, understandPart: (part: string) => Understanding): string[] {
   // A story ("they said it is accredited and the letter is guaranteed") is told, not asked.
-  if (!isQuestion(part)) return [part];
+  if (!isQuestion(part) || part.length > CONJOINED_MAX_CHARS) return [part];
+  let tried = 0;
   for (const m of part.matchAll(/\s*(?:,\s*(?:and\s+)?|\s(?:and|&)\s+)/gi)) {
+    // Each try reads both sides, so the tries are few and the part short: the work stays linear in the message.
+    if (++tried > CONJOINED_MAX_TRIES) break;
     const left = part.slice(0, m.index).trim();
     const right = part.slice((m.index ?? 0) + m[0].length).trim();
     if (!left || !right) continue;
@@ -81,6 +84,10 @@ function splitConjoined(part: string, understandPart: (part: string) => Understa
 
 /** Words that ask without saying what about: "what vaccinations and background checks…" is one question. */
 const QUESTION_WORDS = new Set(["what", "which", "how", "when", "where", "who", "why", "whats", "any", "all", "can", "could"]);
+/** Two subjects joined in one question are a short sentence ("toefl minimum score and vslo fee per application?"). */
+const CONJOINED_MAX_CHARS = 160;
+/** The first few commas and "and"s of such a sentence are where it may divide. */
+const CONJOINED_MAX_TRIES = 4;
 /** How sure the understanding of each side of a conjoined question must be. */
 const CONJOINED_MIN_CONFIDENCE = 0.5;
 
