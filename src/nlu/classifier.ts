@@ -136,6 +136,8 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     bucket.push(w);
     byLength.set(w.length, bucket);
   }
+  // No known word is within two edits of a longer one: such a token ("xxxx…", 4,000 letters) is not tried at all.
+  const longestCorrectable = Math.max(0, ...byLength.keys()) + 2;
   /** The known word closest to `t` within `limit` edits (ties: alphabetical), if any. */
   const nearestKnown = (t: string, limit: number): string | undefined => {
     let best: string | undefined;
@@ -162,7 +164,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   const corrections = new Map<string, string>();
   const correct = (t: string): string => {
     // A real English word is never "corrected": "sort" is not "port", "march" is not "match".
-    if (known.has(t) || t.length < 4 || /\d/.test(t) || englishWords().has(t)) return t;
+    if (known.has(t) || t.length < 4 || t.length > longestCorrectable || /\d/.test(t) || englishWords().has(t)) return t;
     let c = corrections.get(t);
     if (c === undefined) {
       c = swappedKnown(t) ?? nearestKnown(t, t.length >= 9 ? 2 : 1) ?? t;
