@@ -243,5 +243,7 @@ describe("case 26: after the fuzzing", () => {
       expect(t.graph.sent().length).toBeGreaterThan(5);
     }
     expect(rejections.map(String)).toEqual([]);
-  });
+    // The worker may still be answering the last few hundred fuzzed messages: on a loaded CI machine that takes longer
+    // than the default 30 s; what is checked here is what was sent, not how fast.
+  }, 180_000);
 });
