@@ -93,6 +93,8 @@ const CONJOINED_MIN_CONFIDENCE = 0.5;
 
 function kindOf(part: string, understandPart: (part: string) => Understanding): Kind {
   const u = understandPart(part);
+  // "I'd like to book an IM rotation for March" tells rotabot about the student, and asks for a person: a request.
+  if (u.intent === "counselor" && !u.fellBack && u.analysis.topics.length > 0) return "question";
   // A sentence that neither asks nor names a subject ("too many options") is context for the question after it.
   if (!isQuestion(part) && (isStatement(part, u) || u.analysis.topics.length === 0)) return "statement";
   // Nothing but a subject of small talk ("Namaste", "thanks a lot"): no question of its own.
