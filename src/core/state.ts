@@ -38,6 +38,8 @@ export const conversationStateSchema = z
     /** Subject tags of the last answer (e.g. observership), for follow-ups. */
     topics: z.array(z.string()).default([]),
     lastEntryId: z.string().optional(),
+    /** The rotation length the student last named ("8 weeks"): a later "in rupees?" or "and an externship?" costs that long. */
+    weeks: z.number().int().positive().max(520).optional(),
     /** Turns in a row that rotabot did not understand. */
     misses: z.number().int().nonnegative().default(0),
     wantsCounselor: z.boolean().default(false),

@@ -58,7 +58,8 @@ export function answerMessage(input: AnswerMessageInput): Outcome {
   };
   const plan = planQuestions(text, (part) => understandPart(part, state));
   const { questions } = plan;
-  if (questions.length === 0 && stated) {
+  // Facts and nothing else are noted; a date that follows a question about timing ("June 2027") answers it again for that date.
+  if (questions.length === 0 && stated && !whole.followUp) {
     return one({ text, understanding: { ...whole, intent: "smalltalk", confidence: 1, fellBack: false, statement: true }, state, profile });
   }
   // A lone question is best understood from the whole message, unless the message also tells a story or greets.

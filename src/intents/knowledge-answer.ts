@@ -26,6 +26,10 @@ export const answerFromKnowledge: IntentHandler = (turn) => {
   const text = [before, reply.text, stale, after].filter(Boolean).join("\n\n");
   return {
     replies: [{ ...reply, text }],
-    state: { ...rememberEntry(entry, turn.understanding.analysis.topics, turn.state.topics), misses: 0 },
+    state: {
+      ...rememberEntry(entry, turn.understanding.analysis.topics, turn.state.topics),
+      misses: 0,
+      ...(turn.understanding.details.weeks ? { weeks: turn.understanding.details.weeks } : {}),
+    },
   };
 };

@@ -196,6 +196,10 @@ export function advanceForm(turn: Turn, lead: OpenLead, config: LeadsConfig, opt
       if (no) {
         return advance(step, { set: { consent: "declined", contact: null }, consent: { decision: "declined", version: config.consent.version } }, m.consent_declined);
       }
+      // Facts about the student ("June 2027") answer the form's later questions early: noted, and consent asked again.
+      if (payload === undefined && !isQuestion(text) && (Object.keys(u.facts).length > 0 || u.unsure !== undefined)) {
+        return { replies: [question(step, config)], set: {}, aside: "answer" };
+      }
       // Neither yes nor no: the student went on with something else ("ok, see you", a question). Drop the form quietly.
       if (payload === undefined) return { replies: [], set: { status: "closed", outcome: "stopped", closedAt: turn.now, step: null, contact: null }, aside: "leave" };
       return again(m.reask);

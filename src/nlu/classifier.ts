@@ -266,8 +266,8 @@ export function createNlu(kb: KnowledgeBase): Nlu {
       const entryScores = blend(scores);
       // The linear model's view of which entry this is adds to the nearest-neighbour similarity where it is positive.
       // It reads the message alone: a message that names no subject of its own ("how early should I apply?" after a
-      // question on observerships) is left to the conversation's subject.
-      if (topics.length > 0) {
+      // question on observerships), or nothing but a subject ("and for graduates?"), is left to the conversation's subject.
+      if (topics.length > 0 && residual.length > 0) {
         for (const { label, score } of linear.rank(messageFeatures)) {
           if (score > 0) entryScores.set(label, (entryScores.get(label) ?? 0) + LINEAR_WEIGHT * score);
         }

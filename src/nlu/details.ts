@@ -46,10 +46,28 @@ export function extractDetails(text: string, now: Date): Details {
       if (/^\s*(in\s+)?\d+\s*(weeks?|days?)\s*$/i.test(r.text) || !r.start.isCertain("month")) continue;
       if (details.matchYear && r.text.includes(String(details.matchYear)) && !/[a-z]/i.test(r.text.replace(/match/i, ""))) continue;
       details.start = { date: noonUtc(r.start.date()), yearGiven: r.start.isCertain("year") };
+      if (!details.start.yearGiven) details.start = relativeYear(text, r.index, r.text.length, details.start.date, now) ?? details.start;
       break;
     }
   }
   return details;
+}
+
+/**
+ * A month whose year the words around it say: "August this year" is this calendar year (chrono would take the next
+ * August), "March next year" next year, and "next June" or "this coming June" the next June from now. Read within a
+ * few words of the month, so "this year" elsewhere in a long message does not move it.
+ */
+function relativeYear(text: string, index: number, length: number, date: Date, now: Date): { date: Date; yearGiven: true } | undefined {
+  const before = text.slice(Math.max(0, index - 20), index).toLowerCase();
+  const after = text.slice(index + length, index + length + 20).toLowerCase();
+  const around = `${before} ${after}`;
+  const year = now.getUTCFullYear();
+  const inYear = (y: number) => ({ date: new Date(Date.UTC(y, date.getUTCMonth(), date.getUTCDate(), 12)), yearGiven: true as const });
+  if (/\b(?:of |in )?this year\b/.test(around)) return inYear(year);
+  if (/\b(?:of |in )?next year\b/.test(around)) return inYear(year + 1);
+  if (/\b(?:next|this coming|coming)\s*$/.test(before)) return { date, yearGiven: true };
+  return undefined;
 }
 
 /** The country a student names ("I'm from India", "Pakistani student"), as a key of `countries`. */

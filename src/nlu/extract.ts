@@ -49,7 +49,8 @@ export function extractStudentFacts(
   }
 
   let unsure: ExtractedFacts["unsure"];
-  if (firstPerson && /\b(start|starting|begin|join|rotation|elective|observership|externship|plan|planning|want|hoping|aiming)\b/.test(s)) {
+  // A message that is nothing but a date ("June 2027", "from March next year") answers "when would you like to start?".
+  if ((firstPerson && /\b(start|starting|begin|join|rotation|elective|observership|externship|plan|planning|want|hoping|aiming)\b/.test(s)) || onlyADate(s)) {
     const start = extractDetails(text, now).start;
     if (start) {
       const value = start.date.toISOString().slice(0, 7);
@@ -58,6 +59,19 @@ export function extractStudentFacts(
     }
   }
   return unsure ? { facts, unsure } : { facts };
+}
+
+const MONTH = "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september|oct|october|nov|november|dec|december";
+const BARE_DATE = new RegExp(
+  `^ (?:(?:from|in|by|around|about|maybe|probably|starting|start|target start|ideally|hopefully) )*(?:(?:early|mid|late|end of|beginning of) )?(?:next |this coming |coming )?(?:${MONTH})(?: (?:of )?(?:(?:19|20)\\d{2}|this year|next year))? $`,
+);
+/** Whether a message is only a month, with or without its year ("June 2027", "from March next year"). */
+export function isOnlyADate(text: string): boolean {
+  return onlyADate(` ${tokenize(text).join(" ")} `);
+}
+
+function onlyADate(s: string): boolean {
+  return BARE_DATE.test(s.replace(/ (?:please|pls|plz|i think|ok|okay|sir)\b/g, ""));
 }
 
 /**
@@ -71,7 +85,7 @@ export function extractProfileFacts(text: string, analysis: Pick<Analysis, "toke
   const facts: Partial<Profile> = {};
 
   const gradYear = /\b(?:graduated|graduation|passed out|grad|yog|graduating)\D{0,16}?((?:19|20)\d{2})\b/.exec(s)?.[1] ??
-    /\b((?:19|20)\d{2}) (?:graduate|grad|pass out|passout|passed out|batch)\b/.exec(s)?.[1];
+    /\b((?:19|20)\d{2}) (?:(?:mbbs|md|mbchb|mbbch|medical|med|img|fmg) )?(?:graduate|grad|pass out|passout|passed out|batch)\b/.exec(s)?.[1];
   const isGraduate =
     /\bi am (?:an? )?(?:(?:19|20)\d{2} )?(?:international )?(?:medical )?(?:img|fmg|graduate|grad|doctor|physician|mbbs graduate|md graduate|mbbs doctor)\b/.test(s) ||
     /\bi (?:have |had )?(?:already |just |actually |recently |finally )?(?:graduated|passed out|completed (?:my )?(?:mbbs|md|medical school|degree|med school)|finished (?:my )?(?:mbbs|md|medical school|med school))\b/.test(s) ||

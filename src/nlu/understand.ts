@@ -4,7 +4,7 @@ import type { KnowledgeBase } from "../knowledge/loader.js";
 import { FACTUAL_INTENTS } from "../core/intents.js";
 import type { Nlu } from "./classifier.js";
 import { extractDetails } from "./details.js";
-import { extractStudentFacts } from "./extract.js";
+import { extractStudentFacts, isOnlyADate } from "./extract.js";
 import { tokenize } from "./normalize.js";
 
 /** Below this score no intent is trusted on its own. */
@@ -58,6 +58,13 @@ export function understand(
     if (confirmation) return { ...base, intent: "smalltalk", confidence: 1, confirmation };
   }
   if (analysis.emergency) return { ...base, intent: "out_of_scope", confidence: 1 };
+  // Only a date ("June 2027"): when the student would like to start, told after a question about timing (which then
+  // answers for that date) or on its own (noted).
+  if (isOnlyADate(source)) {
+    const last = state.lastIntent;
+    if (last && FACTUAL_INTENTS.has(last)) return { ...base, intent: last, confidence: MIN_CONFIDENCE, followUp: true };
+    return { ...base, intent: "smalltalk", confidence: 1, statement: true };
+  }
   // A subject only out-of-scope entries are about (exam preparation, family immigration, what to wear), and none
   // that rotabot answers about: the question is outside what it covers, however much its words resemble a rotation question.
   const { inScope, outside } = scopeOf(kb);

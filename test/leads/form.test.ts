@@ -129,3 +129,18 @@ describe("the lead form, one step at a time", () => {
     expect(r.replies[0]?.text).toBe(config.messages.queued_chat);
   });
 });
+
+describe("the consent step, answered with something else", () => {
+  it("notes a start date the student gives instead, and asks for consent again rather than dropping the form", () => {
+    const r = advanceForm(turn("June 2027"), lead("consent", { consent: null }), config);
+    expect(r.aside).toBe("answer");
+    expect(r.set).toEqual({});
+    expect(r.replies).toHaveLength(1);
+  });
+
+  it("still drops the form quietly when the student moves on ('ok, see you')", () => {
+    const r = advanceForm(turn("ok, see you"), lead("consent", { consent: null }), config);
+    expect(r.aside).toBe("leave");
+    expect(r.set).toMatchObject({ status: "closed", outcome: "stopped" });
+  });
+});

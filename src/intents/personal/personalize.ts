@@ -50,7 +50,8 @@ export function personalBlock(turn: Turn, entry: KnowledgeEntry): { before?: str
   }
   if (entry.personalize.includes("cost_estimate") && (details.weeks || details.currency)) {
     const route = routeOf(turn, entry);
-    const estimate = route ? estimateCost(kb, route, details.weeks ?? typicalWeeks(kb, route), profile) : null;
+    const weeks = details.weeks ?? turn.state.weeks;
+    const estimate = route ? estimateCost(kb, route, weeks ?? typicalWeeks(kb, route), profile) : null;
     if (estimate) {
       const currency = details.currency === "local" ? profile.country ?? "local currency" : details.currency;
       before.push(formatCostEstimate(kb, estimate, now, currency));

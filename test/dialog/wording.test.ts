@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestBot, type TestBot } from "../helpers/bot.js";
+import { talk } from "../helpers/talk.js";
+
+/** Issue 13, items 5 and 6: wording traps, and facts a student states that were lost or re-asked. */
+
+let t: TestBot;
+beforeAll(async () => {
+  t = await createTestBot();
+});
+afterAll(() => t?.dispose());
+const cited = (r: Awaited<ReturnType<ReturnType<typeof talk>["then"]>>) => r?.replies.flatMap((x) => (x.citations ?? []).map((c) => c.entryId)) ?? [];
+
+describe("wording traps", () => {
+  it("never reads 'hell' as a greeting", async () => {
+    const r = await talk(t.bot).user("what the hell is VSLO and can i even use it as a graduate");
+    expect(cited(r)).toEqual(["eligibility-vslo"]);
+    const fee = await talk(t.bot).user("hey hey, hell of a week lol. quick one: how much is the B1/B2 visa fee right now?");
+    expect(cited(fee)).toEqual(["costs-visa-fee"]);
+  });
+
+  it("takes 'stop' outside the lead form as a goodbye, not as a medical question", async () => {
+    const r = await talk(t.bot).user("stop").expectIntent("smalltalk");
+    expect(cited(r)).toEqual(["smalltalk-goodbye"]);
+  });
+
+  it("hands a request to book a rotation, or for a real person instead of the bot, to a counselor", async () => {
+    await talk(t.bot).user("I'd like to book an internal medicine rotation for March").expectIntent("counselor");
+    await talk(t.bot).user("i want to talk to someone real about my situation, this bot stuff is confusing").expectIntent("counselor");
+  });
+});
+
+describe("facts the student states", () => {
+  it("answers a bare start date after a timing answer with the timeline for that date", async () => {
+    await talk(t.bot)
+      .user("when am I supposed to start applying on VSLO?")
+      .expectIntent("timing")
+      .user("June 2027")
+      .expectIntent("timing")
+      .expectReply(/June 2027/)
+      .expectReply(/Apply by:/);
+  });
+
+  it("notes a bare start date on its own, without asking it back", async () => {
+    const r = await talk(t.bot).user("June 2027").expectIntent("smalltalk").expectReply(/June 2027/);
+    expect(r?.replies.flatMap((x) => x.quickReplies ?? []).map((q) => q.payload)).not.toContain("confirm:yes");
+  });
+
+  it("keeps the length the student named for a follow-up about currency", async () => {
+    await talk(t.bot)
+      .user("how much would 8 weeks of observership cost?")
+      .expectReply(/8 weeks/)
+      .user("how much is that in rupees?")
+      .expectReply(/8 weeks/)
+      .expectNoReply(/4 weeks of observership/);
+  });
+});
