@@ -1,22 +1,19 @@
 import type { Citation, QuickReply, Reply } from "../core/model.js";
 import type { ConversationState } from "../core/state.js";
 import type { KnowledgeBase, KnowledgeEntry } from "../knowledge/loader.js";
+import { paragraphs } from "../knowledge/paragraphs.js";
 import { PAYLOAD } from "../nlu/understand.js";
 
 const MAX_LISTED_SOURCES = 1;
 
 
-/** An entry's paragraphs (blank-line separated), in order. */
-function paragraphs(entry: KnowledgeEntry): string[] {
-  return entry.body.split(/\n[ \t]*\n/).map((p) => p.trim()).filter(Boolean);
-}
 
 /**
  * An entry's direct answer and the rest: its first paragraph, and the next ones
  * while the whole stays within `maxChars` (`answer_max_chars` in _messages.yaml).
  */
 export function splitAnswer(entry: KnowledgeEntry, maxChars: number): { direct: string; rest: string } {
-  const parts = paragraphs(entry);
+  const parts = paragraphs(entry.body);
   let n = 1;
   let length = parts[0]?.length ?? 0;
   while (n < parts.length && length + 2 + (parts[n] as string).length <= maxChars) length += 2 + (parts[n++] as string).length;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { HandleResult } from "../../src/dialog/bot.js";
 import { createTestBot, type TestBot } from "../helpers/bot.js";
 import { talk } from "../helpers/talk.js";
 
@@ -9,7 +10,7 @@ beforeAll(async () => {
   t = await createTestBot();
 });
 afterAll(() => t?.dispose());
-const cited = (r: Awaited<ReturnType<ReturnType<typeof talk>["then"]>>) => r?.replies.flatMap((x) => (x.citations ?? []).map((c) => c.entryId)) ?? [];
+const cited = (r: HandleResult | undefined) => r?.replies.flatMap((x) => (x.citations ?? []).map((c) => c.entryId)) ?? [];
 
 describe("wording traps", () => {
   it("never reads 'hell' as a greeting", async () => {

@@ -95,6 +95,18 @@ describe("loading the knowledge base", () => {
     expect(r.warnings.map((w) => w.message)).toEqual(["review date 2027-06-30 has passed: check the facts and update reviewed/review_by"]);
   });
 
+  it("warns when an entry's direct answer (its first paragraph) is longer than answer_max_chars, and where", () => {
+    const dir = copyFixture();
+    edit(dir, "_messages.yaml", (s) => `${s.replace(/^answer_max_chars:.*\n/m, "")}\nanswer_max_chars: 150\n`);
+    edit(dir, "costs-observership.md", (s) => s.replace(/\n---\n/, `\n---\n${"A long first paragraph about observership fees. ".repeat(4)}\n\n`));
+    const r = checkKnowledge(dir, today);
+    expect(r.errors).toEqual([]);
+    const long = r.warnings.filter((w) => w.message.startsWith("the first paragraph"));
+    expect(long).toHaveLength(1);
+    expect(long[0]?.file).toMatch(/costs-observership\.md$/);
+    expect(long[0]?.message).toMatch(/is \d+ characters, over answer_max_chars \(150\)/);
+  });
+
   it("reports a missing vocabulary or messages file", () => {
     const dir = copyFixture();
     rmSync(join(dir, "_messages.yaml"));
