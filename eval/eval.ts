@@ -28,6 +28,8 @@ export interface EvalResult {
   confidentlyWrongRate: number;
   /** Asked back with candidate entries instead of answering. */
   clarifyRate: number;
+  /** Share of the asked-back turns whose choices included the right entry. */
+  clarifyHitRate: number;
   /** Answered with no entry (fallback, out of scope) where one was expected. */
   declinedRate: number;
   factRecall: number;
@@ -83,7 +85,7 @@ export async function runEval(cases: EvalCase[] = loadEvalSet("main"), options: 
   const timed: { id: string; ms: number }[] = [];
   const confusion = new Map<string, Map<string, number>>();
   const failures: EvalResult["failures"] = [];
-  const count = { intent: 0, entry: 0, entryCases: 0, right: 0, wrong: 0, asked: 0, declined: 0, facts: 0, factsFound: 0 };
+  const count = { intent: 0, entry: 0, entryCases: 0, right: 0, wrong: 0, asked: 0, askedWithRight: 0, declined: 0, facts: 0, factsFound: 0 };
   try {
     // Untimed warm-up in conversations of its own (JIT, lazy imports), as in the bench.
     for (const [i, c] of cases.slice(0, WARMUP_TURNS).entries()) await replayTurn(app.bot, `warmup-${i}`, c.text, `warmup-${i}`);
@@ -108,6 +110,7 @@ export async function runEval(cases: EvalCase[] = loadEvalSet("main"), options: 
       if (s.right) count.right++;
       if (s.confidentlyWrong) count.wrong++;
       if (s.asked) count.asked++;
+      if (s.askedWithRight) count.askedWithRight++;
       if (s.declined) count.declined++;
       if (!s.right || !s.intentRight || s.missing.length > 0) {
         const verdict = s.right ? "right" : s.asked ? "asked" : s.confidentlyWrong ? "WRONG" : "declined";
@@ -130,6 +133,7 @@ export async function runEval(cases: EvalCase[] = loadEvalSet("main"), options: 
     rightRate: count.right / n,
     confidentlyWrongRate: count.wrong / n,
     clarifyRate: count.asked / n,
+    clarifyHitRate: count.askedWithRight / Math.max(1, count.asked),
     declinedRate: count.declined / n,
     factRecall: count.factsFound / Math.max(1, count.facts),
     facts: count.facts,

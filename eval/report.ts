@@ -31,7 +31,7 @@ export function formatSummary(set: EvalSetName, r: EvalResult): string[] {
     `${set} set: ${r.cases} labelled turns`,
     `  intent accuracy      ${pctText(r.intentAccuracy)}${target(t.intent, `≥ ${pctText(t.intent ?? 0)}`)}`,
     `  right entry or intent ${pctText(r.rightRate)}${target(t.right, `≥ ${pctText(t.right ?? 0)}`)}   entry accuracy ${pctText(r.entryAccuracy)} of ${r.entryCases} entry-labelled turns`,
-    `  confidently wrong    ${pctText(r.confidentlyWrongRate)}${target(t.wrong, `≤ ${pctText(t.wrong ?? 0)}`)}   asked back ${pctText(r.clarifyRate)}   answered with no entry ${pctText(r.declinedRate)}`,
+    `  confidently wrong    ${pctText(r.confidentlyWrongRate)}${target(t.wrong, `≤ ${pctText(t.wrong ?? 0)}`)}   asked back ${pctText(r.clarifyRate)} (right entry among the choices in ${pctText(r.clarifyHitRate)} of them)   answered with no entry ${pctText(r.declinedRate)}`,
     `  fact recall          ${pctText(r.factRecall)} of ${r.facts} facts   (target ≥ ${pctText(t.recall)})`,
     `  reply length         median ${r.replyMedianChars} chars, p90 ${r.replyP90Chars}   (target ≤ 700, ≤ 1,100)`,
     `  latency per turn     p50 ${r.p50Ms.toFixed(2)} ms   p99 ${r.p99Ms.toFixed(2)} ms   (target p99 < 10 ms); slowest: ${r.slowest.map((s) => `${s.id} ${s.ms.toFixed(1)} ms`).join(", ")}`,

@@ -20,6 +20,8 @@ export interface TurnScore {
   entryRight?: boolean;
   right: boolean;
   asked: boolean;
+  /** Asked back, and the right entry was one of the choices: one tap from the answer. */
+  askedWithRight: boolean;
   confidentlyWrong: boolean;
   declined: boolean;
   cited: string[];
@@ -50,6 +52,7 @@ export function scoreTurn(c: EvalCase, result: HandleResult, replyText: string):
     ...(entryRight === undefined ? {} : { entryRight }),
     right,
     asked,
+    askedWithRight: asked && (c.entries[0] ?? []).some((id) => offered.includes(id)),
     confidentlyWrong: !right && !asked && cited.length > 0,
     declined: !right && !asked && cited.length === 0,
     cited,

@@ -4,7 +4,11 @@ import { fallback } from "./out-of-scope.js";
 import { provenance } from "./personal/facts.js";
 import { personalBlock } from "./personal/personalize.js";
 import { fill } from "../knowledge/template.js";
-import { bestEntry } from "./select-entry.js";
+import { bestEntry, rankEntries } from "./select-entry.js";
+import type { Turn, TurnResult } from "./turn.js";
+import type { QuickReply } from "../core/model.js";
+import { FACTUAL_INTENTS } from "../core/intents.js";
+import { PAYLOAD } from "../nlu/understand.js";
 
 /**
  * The handler of every factual intent (eligibility, costs, timing, …): the best
@@ -15,6 +19,8 @@ import { bestEntry } from "./select-entry.js";
 export const answerFromKnowledge: IntentHandler = (turn) => {
   const entry = bestEntry(turn);
   if (!entry) return fallback(turn);
+  const doubt = askWhichIfInDoubt(turn);
+  if (doubt) return doubt;
   if (turn.understanding.expand) {
     return { replies: [restFrom(entry, turn.kb)], state: { ...rememberEntry(entry, [], turn.state.topics), misses: 0 } };
   }
@@ -33,3 +39,34 @@ export const answerFromKnowledge: IntentHandler = (turn) => {
     },
   };
 };
+
+/** Below this confidence in the intent, two entries this close are a guess between them. */
+const DOUBT_CONFIDENCE = 0.6;
+const DOUBT_MARGIN = 0.05;
+/** Candidates offered, at most (WhatsApp shows three buttons). */
+const DOUBT_OPTIONS = 3;
+
+/**
+ * Honest doubt: when rotabot is unsure of the kind of question and its two
+ * best entries score within a hair of each other, it asks which one the
+ * student means (the two, and the best entry of the next likeliest intent)
+ * instead of answering one confidently. Not for a follow-up, a button the
+ * student pressed, or "tell me more". Stored as a fallback, for `kb gaps`.
+ */
+function askWhichIfInDoubt(turn: Turn): TurnResult | undefined {
+  const u = turn.understanding;
+  if (u.chosenEntryId || u.followUp || u.expand || u.confidence >= DOUBT_CONFIDENCE) return undefined;
+  const ranked = rankEntries(turn, u.intent);
+  const [first, second] = ranked;
+  if (!first || !second || first.score - second.score >= DOUBT_MARGIN) return undefined;
+  // Close to its intent's overview (an entry about no subject in particular), or to an entry it lists as related,
+  // the best entry is a safe answer: the other covers the same ground more broadly, or is one tap away.
+  const near = (a: typeof first.entry, b: typeof first.entry) => b.topics.length === 0 || a.related.includes(b.id) || b.related.includes(a.id);
+  if (near(first.entry, second.entry)) return undefined;
+  const candidates = [first.entry, second.entry];
+  const runnerUp = u.analysis.intents.find((i) => i.intent !== u.intent && FACTUAL_INTENTS.has(i.intent));
+  const other = runnerUp ? rankEntries(turn, runnerUp.intent)[0]?.entry : undefined;
+  if (other) candidates.push(other);
+  const quickReplies: QuickReply[] = candidates.slice(0, DOUBT_OPTIONS).map((e) => ({ title: e.title, payload: `${PAYLOAD.clarify}${e.id}` }));
+  return { replies: [{ text: turn.kb.messages.clarify, quickReplies }], state: { lastIntent: u.intent }, fellBack: true };
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HandleResult } from "../../src/dialog/bot.js";
-import { createTestBot, type TestBot } from "../helpers/bot.js";
+import { createTestBot, realKnowledge, type TestBot } from "../helpers/bot.js";
 import { talk } from "../helpers/talk.js";
 
 /** Issue 13, items 5 and 6: wording traps, and facts a student states that were lost or re-asked. */
@@ -54,5 +54,25 @@ describe("facts the student states", () => {
       .user("how much is that in rupees?")
       .expectReply(/8 weeks/)
       .expectNoReply(/4 weeks of observership/);
+  });
+});
+
+describe("honest doubt", () => {
+  it("asks which entry the student means when two are about as likely, and answers the one picked", async () => {
+    const r = await talk(t.bot).user("can I use letters from my teachers at home?").expectIntent("recommendation_letters");
+    const choices = r?.replies.flatMap((x) => x.quickReplies ?? []).map((q) => q.payload) ?? [];
+    expect(r?.replies[0]?.text).toBe(realKnowledge().messages.clarify);
+    expect(choices.length).toBeGreaterThanOrEqual(2);
+    expect(choices.length).toBeLessThanOrEqual(3);
+    expect(choices).toContain("clarify:letters-quality-letterhead");
+    expect(cited(r)).toEqual([]);
+    const picked = await talk(t.bot).user("Letters", "clarify:letters-quality-letterhead");
+    expect(cited(picked)).toEqual(["letters-quality-letterhead"]);
+  });
+
+  it("answers outright when one entry is clearly the best", async () => {
+    const r = await talk(t.bot).user("how much does an observership cost?");
+    expect(r?.replies.flatMap((x) => x.quickReplies ?? []).some((q) => q.payload.startsWith("clarify:"))).toBe(false);
+    expect(cited(r)).toEqual(["costs-observership"]);
   });
 });
