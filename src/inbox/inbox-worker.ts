@@ -56,6 +56,11 @@ export interface InboxWorker {
 }
 
 const BATCH = 20;
+/**
+ * Messages of one conversation answered in a row while others wait for a slot: a student's burst of two is answered
+ * together (one lock and one read of the inbox), and nobody waits behind more than two of another's turns.
+ */
+const SLICE_TURNS = 2;
 
 /**
  * Processes the inbox. Each conversation is drained by one worker at a time,
@@ -139,26 +144,33 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
     // Another process holds it; it looks for new messages again after releasing.
     if (!release) return;
     let yielded = false;
+    let answered = 0;
     try {
-      deliver(sender, conversation);
-      for (;;) {
+      for (let first = true; ; first = false) {
         const batch = await inbox.pending(channel, conversation, BATCH);
-        if (batch.length === 0) break;
+        // Nothing to answer: replies left by an earlier process (or a failed send) may still be due.
+        if (batch.length === 0) {
+          if (first) deliver(sender, conversation);
+          break;
+        }
         for (const message of batch) {
           // Stopping: the turn in flight finishes and its reply is sent; the rest waits in the inbox.
           if (stopping) break;
+          // Round robin: once this conversation has had its slice and others wait for a slot, the rest of its
+          // backlog goes to the back of the queue.
+          if (answered >= SLICE_TURNS && queued.length > 0 && running.size >= concurrency) {
+            yielded = true;
+            break;
+          }
           // Let waiting I/O (webhook requests to acknowledge) run first: an embedded database
           // answers through microtasks, and a backlog of turns would otherwise starve the acks.
           await new Promise<void>((resolve) => setImmediate(resolve));
           await processOne(sender, message);
+          answered++;
           deliver(sender, conversation);
-          // Round robin: other conversations wait for a slot, so this one's backlog goes to the back of the queue.
-          if (queued.length > 0 && running.size >= concurrency) {
-            yielded = true;
-            break;
-          }
         }
-        if (stopping || yielded) break;
+        // A short batch was the whole backlog; anything accepted since is found after the lock is released.
+        if (stopping || yielded || batch.length < BATCH) break;
       }
     } finally {
       await release();

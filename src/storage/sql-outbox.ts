@@ -44,21 +44,27 @@ export const outboxItem = (row: OutboxRow): OutboxItem => ({
   nextAttemptAt: new Date(row.next_attempt_at),
 });
 
+/** Whether a row is a /forget confirmation whose row goes once it is sent (see markSent). */
+const FORGOTTEN = "(dedupe_key LIKE 'forgotten:%' AND channel <> 'webchat') AS forgotten";
+
 /** What happened to an outbox row after a delivery attempt; shared by the messenger and Slack outboxes. */
 export function outboxUpdates(db: SqlExecutor) {
   return {
     async markSent(id: number, at: Date, postedTs?: string) {
-      if (postedTs === undefined) await db.query("UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1 WHERE id = $1", [id, at]);
-      else {
-        await db.query(
-          "UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, payload = payload || jsonb_build_object('postedTs', $3::text) WHERE id = $1",
-          [id, at, postedTs],
-        );
-      }
+      const r =
+        postedTs === undefined
+          ? await db.query<{ forgotten: boolean }>(
+              `UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1 WHERE id = $1 RETURNING ${FORGOTTEN}`,
+              [id, at],
+            )
+          : await db.query<{ forgotten: boolean }>(
+              `UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, payload = payload || jsonb_build_object('postedTs', $3::text) WHERE id = $1 RETURNING ${FORGOTTEN}`,
+              [id, at, postedTs],
+            );
       // A /forget confirmation goes to an address that is erased: once it has left, its row goes too. On the
       // web chat, "sent" means stamped for the page, which reads the confirmation from that row (now, or after a
       // reload); the row keeps only the confirmation under the visitor's random id, which names nobody.
-      await db.query("DELETE FROM outbox WHERE id = $1 AND dedupe_key LIKE 'forgotten:%' AND channel <> 'webchat'", [id]);
+      if (r.rows[0]?.forgotten) await db.query("DELETE FROM outbox WHERE id = $1", [id]);
     },
     async markRetry(id: number, error: string, next: Date) {
       await db.query("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1", [id, error.slice(0, 500), next]);

@@ -55,4 +55,33 @@ describe("round robin between conversations", () => {
     expect(order.indexOf("light")).toBeLessThanOrEqual(2);
     await worker.stop();
   });
+
+  it("answers a student's burst of two in one go (one lock, one read of the inbox) even while others wait", async () => {
+    const students = ["burst-a", "burst-b", "burst-c"];
+    for (const c of students) for (let n = 1; n <= 2; n++) await inbox.accept(message(c, n), { seq: n });
+    let locks = 0;
+    let reads = 0;
+    const counted: InboxStore = {
+      ...inbox,
+      tryLock: (key) => (locks++, inbox.tryLock(key)),
+      pending: (...args) => (reads++, inbox.pending(...args)),
+    };
+    const order: string[] = [];
+    const bot = {
+      async process(inbound: Inbound) {
+        order.push(inbound.id);
+        await inbox.markSkipped(inbound.channel, inbound.id, "handled by the test bot");
+        return { handled: true, intent: null, replies: [] };
+      },
+    } as unknown as Bot;
+    const sender: ChannelSender = { channel: "telegram", send: async () => {} };
+    const worker = createInboxWorker({ bot, inbox: counted, senders: [sender], concurrency: 1, settleMs: 1 });
+    for (const c of students) worker.notify("telegram", c);
+    await worker.idle();
+    await worker.stop();
+    expect(order).toEqual(students.flatMap((c) => [`${c}-1`, `${c}-2`]));
+    expect(locks).toBe(students.length);
+    // Per student: the batch, and one look after the lock is released (a message another process may have taken in).
+    expect(reads).toBe(2 * students.length);
+  });
 });
