@@ -18,24 +18,34 @@ export interface TurnBudget {
   check(): void;
 }
 
+/** Where a budget reads the time: wall-clock and process CPU milliseconds. */
+export interface BudgetClock {
+  wall(): number;
+  cpu(): number;
+}
+
 /**
  * A budget of `ms` from now. It is spent when both the wall-clock time and the
  * process's CPU time since the start exceed it: wall time alone would count
  * the other programs of a busy machine, and process CPU time alone the other
- * threads (a worker thread, the garbage collector's). `clock` is injectable
- * (tests): it returns [wall ms, cpu ms].
+ * threads (a worker thread, the garbage collector's). The CPU time (a system
+ * call) is read only once the wall-clock time is past the budget. `clock` is
+ * injectable (tests).
  */
-export function startTurnBudget(ms: number, clock: () => [number, number] = processClock): TurnBudget {
-  const [wall0, cpu0] = clock();
+export function startTurnBudget(ms: number, clock: BudgetClock = processClock): TurnBudget {
+  const wall0 = clock.wall();
+  const cpu0 = clock.cpu();
   return {
     check() {
-      const [wall, cpu] = clock();
-      if (wall - wall0 > ms && cpu - cpu0 > ms) throw new TurnBudgetExceeded(ms);
+      if (clock.wall() - wall0 > ms && clock.cpu() - cpu0 > ms) throw new TurnBudgetExceeded(ms);
     },
   };
 }
 
-function processClock(): [number, number] {
-  const { user, system } = process.cpuUsage();
-  return [performance.now(), (user + system) / 1000];
-}
+const processClock: BudgetClock = {
+  wall: () => performance.now(),
+  cpu: () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  },
+};

@@ -62,34 +62,65 @@ export function createTfidfIndex(docs: { label: string; features: Map<string, nu
     return { label, vector, norm: Math.sqrt(sq) };
   });
 
-  const postingsOf = (list: Doc[]) => {
-    const postings = new Map<string, { doc: Doc; w: number }[]>();
-    for (const doc of list) {
+  /**
+   * Postings per feature: the documents that use it and its weight in each, as typed arrays, so that scoring a
+   * message adds into one reused array of dot products instead of allocating a map entry per document.
+   */
+  const indexOf = (list: Doc[]) => {
+    const labels = [...new Set(list.map((d) => d.label))];
+    const labelIndex = new Map(labels.map((l, i) => [l, i]));
+    const docLabel = Int32Array.from(list, (d) => labelIndex.get(d.label) as number);
+    const docNorm = Float64Array.from(list, (d) => d.norm);
+    const lists = new Map<string, { docs: number[]; weights: number[] }>();
+    list.forEach((doc, i) => {
       for (const [k, w] of doc.vector) {
-        const p = postings.get(k) ?? [];
-        p.push({ doc, w });
-        postings.set(k, p);
+        const p = lists.get(k) ?? { docs: [], weights: [] };
+        p.docs.push(i);
+        p.weights.push(w);
+        lists.set(k, p);
+      }
+    });
+    const postings = new Map([...lists].map(([k, p]) => [k, { docs: Int32Array.from(p.docs), weights: Float64Array.from(p.weights) }]));
+    return { labels, docLabel, docNorm, postings, dots: new Float64Array(list.length), touched: new Int32Array(list.length), best: new Float64Array(labels.length) };
+  };
+  const exampleIndex = indexOf(examples);
+  const centroidIndex = indexOf(centroids);
+
+  /** Per label, the best cosine of its documents with the query (labels with none above 0 are absent). */
+  const best = (ix: ReturnType<typeof indexOf>, vector: Vector, norm: number): Map<string, number> => {
+    const { dots, touched, best: bestOf, docLabel, docNorm, labels } = ix;
+    let n = 0;
+    for (const [k, w] of vector) {
+      const p = ix.postings.get(k);
+      if (!p) continue;
+      for (let j = 0; j < p.docs.length; j++) {
+        const d = p.docs[j] as number;
+        if (dots[d] === 0) touched[n++] = d;
+        dots[d] = (dots[d] as number) + w * (p.weights[j] as number);
       }
     }
-    return postings;
+    const out = new Map<string, number>();
+    const seen: number[] = [];
+    for (let t = 0; t < n; t++) {
+      const d = touched[t] as number;
+      const dn = docNorm[d] as number;
+      const cos = norm > 0 && dn > 0 ? (dots[d] as number) / (norm * dn) : 0;
+      dots[d] = 0;
+      const l = docLabel[d] as number;
+      if (bestOf[l] === 0) seen.push(l);
+      if (cos > (bestOf[l] as number)) bestOf[l] = cos;
+    }
+    for (const l of seen) {
+      if ((bestOf[l] as number) > 0) out.set(labels[l] as string, bestOf[l] as number);
+      bestOf[l] = 0;
+    }
+    return out;
   };
-  const examplePostings = postingsOf(examples);
-  const centroidPostings = postingsOf(centroids);
 
   return {
     score(features) {
       const { vector, norm } = weigh(features, true);
-      const best = (postings: Map<string, { doc: Doc; w: number }[]>) => {
-        const dots = new Map<Doc, number>();
-        for (const [k, w] of vector) for (const p of postings.get(k) ?? []) dots.set(p.doc, (dots.get(p.doc) ?? 0) + w * p.w);
-        const out = new Map<string, number>();
-        for (const [doc, dot] of dots) {
-          const cos = norm > 0 && doc.norm > 0 ? dot / (norm * doc.norm) : 0;
-          if (cos > (out.get(doc.label) ?? 0)) out.set(doc.label, cos);
-        }
-        return out;
-      };
-      return { nearest: best(examplePostings), centroid: best(centroidPostings) };
+      return { nearest: best(exampleIndex, vector, norm), centroid: best(centroidIndex, vector, norm) };
     },
   };
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { startTurnBudget, TurnBudgetExceeded } from "../../src/core/turn-budget.js";
 
-/** A clock the test moves by hand: [wall ms, cpu ms]. */
+/** A clock the test moves by hand: [wall ms, cpu ms]; counts how often the CPU time is read. */
 function handClock() {
   const now: [number, number] = [1000, 500];
-  return { now, clock: () => [...now] as [number, number] };
+  const reads = { cpu: 0 };
+  return { now, reads, clock: { wall: () => now[0], cpu: () => (reads.cpu++, now[1]) } };
 }
 
 describe("the CPU budget of a turn", () => {
@@ -34,5 +35,19 @@ describe("the CPU budget of a turn", () => {
     })();
     expect(err).toBeInstanceOf(TurnBudgetExceeded);
     expect((err as TurnBudgetExceeded).budgetMs).toBe(50);
+  });
+
+  it("reads the CPU time (a system call) only once the wall-clock time is past the budget", () => {
+    const { now, reads, clock } = handClock();
+    const budget = startTurnBudget(50, clock);
+    expect(reads.cpu).toBe(1);
+    for (let i = 0; i < 10; i++) {
+      now[0] += 1;
+      budget.check();
+    }
+    expect(reads.cpu).toBe(1);
+    now[0] += 100;
+    budget.check();
+    expect(reads.cpu).toBe(2);
   });
 });
