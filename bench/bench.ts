@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -256,6 +256,10 @@ export async function runBench(opts: {
     }
 
     const chatDir = join(tmp, "chat");
+    // `rotabot` runs dist/ when it is as new as the sources (npm install builds it), and the sources through tsx
+    // otherwise: build first, so that the start measured is the one an installed copy makes.
+    const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: PACKAGE_ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    if (build.status !== 0) console.log("console chat start     (npm run build failed: the start below ran the sources through tsx)");
     const cold = await timeToFirstReply(chatDir);
     const warm = await timeToFirstReply(chatDir);
     console.log(
