@@ -70,7 +70,10 @@ export async function createPgliteDriver(options: { dataDir?: string; loadDataDi
     return new Promise<T>((resolve, reject) => {
       (isUrgent ? urgent : normal).push(() => {
         job()
-          .then(resolve, reject)
+          // A worker query's result is handed back on the next turn of the event loop, not as a microtask: the
+          // engine answers synchronously, so a chain of turns' queries would otherwise run back to back and keep
+          // webhook requests (waiting as I/O) from being read at all until the whole backlog paused.
+          .then((v) => (isUrgent ? resolve(v) : setImmediate(resolve, v)), (e: unknown) => (isUrgent ? reject(e) : setImmediate(reject, e)))
           .finally(() => {
             busy = false;
             pump();
