@@ -31,6 +31,14 @@ describe("wording traps", () => {
   });
 });
 
+describe("romanized Hindi and Urdu", () => {
+  it("reads 'how many months before' and 'how early' as a question about timing, not cost", async () => {
+    await talk(t.bot).user("observership ke liye kitne mahine pehle apply karna chahiye?").expectIntent("timing");
+    const r = await talk(t.bot).user("visa ke liye kitna pehle apply karu?").expectIntent("timing");
+    expect(cited(r)).toEqual(["timing-visa"]);
+  });
+});
+
 describe("facts the student states", () => {
   it("answers a bare start date after a timing answer with the timeline for that date", async () => {
     await talk(t.bot)
