@@ -147,15 +147,15 @@ type ExamStatus = "passed" | "failed" | "not_taken" | "scheduled";
 /** Patterns for what a student says about a USMLE exam, compiled once per exam. */
 function examPatterns(exam: string): [ExamStatus, RegExp][] {
   return [
-    ["passed", new RegExp(String.raw`\b(?:passed|cleared|done with|completed|finished|got through) (?:my )?${exam}|\b${exam} (?:is |was )?(?:passed|cleared|done|completed)\b`)],
+    ["passed", new RegExp(String.raw`\b(?:passed|cleared|done with|completed|finished|got through) (?:my )?${exam}|\b${exam} (?:is |was )?(?:passed|cleared|done|completed)\b|\b${exam} pass\b(?! (?:enough|required|necessary|needed|mandatory|compulsory|is|mark|score|rate))`)],
     ["failed", new RegExp(String.raw`\bfailed (?:my )?${exam}|\b${exam} (?:is |was )?failed\b`)],
     [
       "not_taken",
       new RegExp(
-        String.raw`\b(?:not|never|have not|did not) (?:yet )?(?:taken|given|written|take|give|attempted|done) (?:my |the )?${exam}|\bno ${exam} yet\b|\b${exam} not (?:yet )?(?:taken|done|given)\b`,
+        String.raw`\b(?:not|never|have not|did not) (?:yet )?(?:taken|given|written|take|give|attempted|done) (?:my |the )?${exam}|\bno ${exam} yet\b|\b${exam} not (?:yet )?(?:taken|done|given)\b|\b${exam} (?:is )?(?:pending|yet to)\b`,
       ),
     ],
-    ["scheduled", new RegExp(String.raw`\b${exam} (?:is )?(?:scheduled|booked|next)\b|\b(?:preparing|studying|prepping) for ${exam}|\bi am (?:taking|giving|writing) ${exam}`)],
+    ["scheduled", new RegExp(String.raw`\b${exam} (?:is )?(?:scheduled|booked|next|in \d+ (?:days|weeks|months))\b|\b(?:preparing|studying|prepping) for ${exam}|\bi am (?:taking|giving|writing) ${exam}`)],
   ];
 }
 

@@ -4,7 +4,7 @@ import { extractStudentFacts, isOnlyADate } from "../../src/nlu/extract.js";
 import { createNlu } from "../../src/nlu/classifier.js";
 import { realKnowledge } from "../helpers/bot.js";
 
-/** Issue 13, item 6: relative dates are resolved against the clock; a bare month or date is a start date. */
+/** Issue 13, item 6: relative dates are resolved against the clock; a bare month or date is a start date; status shorthand is read. */
 
 const now = new Date("2026-11-22T10:00:00Z");
 const start = (text: string) => {
@@ -46,6 +46,13 @@ describe("a message that is only a date", () => {
   it("is the student's target start: certain with a year, to be confirmed without one", () => {
     expect(facts("June 2027").facts.target_start).toBe("2027-06");
     expect(facts("june")).toMatchObject({ unsure: { field: "target_start", value: "2027-06" } });
+  });
+
+  it("reads forum shorthand for exam status, and not a question about a pass as one", () => {
+    expect(facts("Step 1 pass, Step 2 CK 240").facts.step1).toBe("passed");
+    expect(facts("Step 1 pending").facts.step1).toBe("not_taken");
+    expect(facts("step 1 in 2 months").facts.step1).toBe("scheduled");
+    expect(facts("is step 1 pass enough?").facts.step1).toBeUndefined();
   });
 
   it("records the graduation year in 'a 2023 MBBS graduate'", () => {
