@@ -97,6 +97,11 @@ export function extractProfileFacts(text: string, analysis: Pick<Analysis, "toke
     /\bi am (?:doing|in) (?:my )?(?:compulsory |rotating )?internship\b/.test(s) ||
     /\bi am (?:still )?studying\b/.test(s);
 
+  // Forum introductions without "I am": "final year MBBS from Karachi here", "MS4 at a school in…", "2021 graduate
+  // from Nepal, …". Only at the start of a sentence, so that "can a 2021 graduate apply?" says nothing about the writer.
+  const intro = introductions(text);
+  if (intro.status === "graduate" && !isStudent) facts.status = "graduate";
+  else if (intro.status === "student" && !isGraduate) facts.status = "student";
   if (isGraduate && !isStudent) facts.status = "graduate";
   else if (isStudent && !isGraduate) facts.status = "student";
   if (gradYear && (facts.status === "graduate" || /\b(?:graduated|passed out|yog)\b/.test(s))) {
@@ -105,6 +110,7 @@ export function extractProfileFacts(text: string, analysis: Pick<Analysis, "toke
     if (!facts.status && /\b(?:i|i have|i had) (?:graduated|passed out)\b/.test(s)) facts.status = "graduate";
   }
 
+  if (intro.year && facts.status === "student") facts.year_of_study = intro.year;
   const year = /\b(1st|first|2nd|second|3rd|third|4th|fourth|5th|fifth|6th|sixth|final|last) (?:year|yr)\b/.exec(s)?.[1];
   if (year && (facts.status === "student" || (!facts.status && /\bi am\b|\bmy\b/.test(s)))) {
     facts.year_of_study = ORDINALS[year] ?? "final";
@@ -161,6 +167,25 @@ function examPatterns(exam: string): [ExamStatus, RegExp][] {
 
 const STEP1 = examPatterns(String.raw`(?:usmle )?step ?(?:1|one)\b`);
 const STEP2CK = examPatterns(String.raw`(?:usmle )?step ?(?:2|two) ?ck\b`);
+
+const GREETING_START = String.raw`^(?:(?:hi|hii|hello|hey|dear|greetings|namaste|salam|salaam|assalamualaikum)(?: (?:all|everyone|guys|team|sir|madam|doctors|friends))?\s+)?(?:(?:quick |short )?(?:background|intro|context|about me)\s+)?`;
+const STUDENT_INTRO = new RegExp(`${GREETING_START}(?:(1st|first|2nd|second|3rd|third|4th|fourth|5th|fifth|6th|sixth|final|last) (?:year|yr)(?: (?:mbbs|md|medical|med))?(?: student)?|ms ?([1-6])|mbbs (?:final|last) year)(?: student)? (?:from|at|in|here|of)\\b`);
+const GRADUATE_INTRO = new RegExp(`${GREETING_START}(?:an? )?(?:img |fmg )?(?:(?:19|20)\\d{2} (?:(?:mbbs|md|img|fmg|medical) )?(?:graduate|grad)|(?:mbbs|md) graduate|img graduate|yog (?:19|20)\\d{2})\\b`);
+
+/** A status said the way forum posts open, at the start of a sentence (see extractProfileFacts). */
+function introductions(text: string): { status?: "student" | "graduate"; year?: Profile["year_of_study"] } {
+  for (const sentence of text.split(/[.!?\n;]+/)) {
+    const t = tokenize(sentence).join(" ");
+    const student = STUDENT_INTRO.exec(t);
+    if (student) {
+      const word = student[1];
+      const n = student[2];
+      return { status: "student", year: word ? (ORDINALS[word] ?? "final") : n ? (Number(n) as Profile["year_of_study"]) : "final" };
+    }
+    if (GRADUATE_INTRO.test(t)) return { status: "graduate" };
+  }
+  return {};
+}
 
 function examStatus(s: string, patterns: [ExamStatus, RegExp][]): ExamStatus | undefined {
   return patterns.find(([, re]) => re.test(s))?.[0];

@@ -55,6 +55,13 @@ describe("a message that is only a date", () => {
     expect(facts("is step 1 pass enough?").facts.step1).toBeUndefined();
   });
 
+  it("reads the status a forum post opens with, without 'I am', but not from a question about someone", () => {
+    expect(facts("Hi guys, final year MBBS from Karachi here. Step 1 passed").facts).toMatchObject({ status: "student", year_of_study: "final" });
+    expect(facts("MS4 at a school in the Dominican Republic").facts).toMatchObject({ status: "student", year_of_study: 4 });
+    expect(facts("2021 graduate from Nepal, Step 1 pass").facts).toMatchObject({ status: "graduate", graduation_year: 2021 });
+    expect(facts("can a 2021 graduate apply for electives?").facts.status).toBeUndefined();
+  });
+
   it("records the graduation year in 'a 2023 MBBS graduate'", () => {
     expect(facts("I am a 2023 MBBS graduate").facts).toMatchObject({ status: "graduate", graduation_year: 2023 });
   });
