@@ -86,7 +86,8 @@ export function answerMessage(input: AnswerMessageInput): Outcome {
     outcomes.push(o);
     current = { state: o.state, profile: o.profile };
   }
-  const answered = outcomes.filter((o) => !o.result.fellBack);
+  // A question rotabot asks back about (which entry is meant) stays: dropping it would leave a greeting as the reply.
+  const answered = outcomes.filter((o) => !o.result.fellBack || o.result.askedBack);
   if (answered.length === 0) return withCitedSources(outcomes[0] as Outcome, kb);
   const unique = answered.filter((o, i) => answered.findIndex((p) => firstCitation(p) === firstCitation(o)) === i);
   if (unique.length === 1) return withCitedSources(unique[0] as Outcome, kb);

@@ -68,5 +68,5 @@ function askWhichIfInDoubt(turn: Turn): TurnResult | undefined {
   const other = runnerUp ? rankEntries(turn, runnerUp.intent)[0]?.entry : undefined;
   if (other) candidates.push(other);
   const quickReplies: QuickReply[] = candidates.slice(0, DOUBT_OPTIONS).map((e) => ({ title: e.title, payload: `${PAYLOAD.clarify}${e.id}` }));
-  return { replies: [{ text: turn.kb.messages.clarify, quickReplies }], state: { lastIntent: u.intent }, fellBack: true };
+  return { replies: [{ text: turn.kb.messages.clarify, quickReplies }], state: { lastIntent: u.intent }, fellBack: true, askedBack: true };
 }

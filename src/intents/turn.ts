@@ -32,6 +32,8 @@ export interface TurnResult {
   forget?: boolean;
   /** Nothing in the knowledge base answered this turn; stored so admins can see what to write next. */
   fellBack?: boolean;
+  /** Asked the student which of a few entries they mean (honest doubt): not an answer, but not a miss to drop either. */
+  askedBack?: boolean;
 }
 
 /** An intent handler: a pure function from a turn to its result. */

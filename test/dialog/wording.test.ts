@@ -78,6 +78,13 @@ describe("honest doubt", () => {
     expect(cited(picked)).toEqual(["letters-quality-letterhead"]);
   });
 
+  it("keeps the question it asks back about when the message also greets, rather than answering only the greeting", async () => {
+    const r = await talk(t.bot).user("Good day. can I use letters from my teachers at home? Regards.");
+    const choices = r?.replies.flatMap((x) => x.quickReplies ?? []).map((q) => q.payload) ?? [];
+    expect(choices).toContain("clarify:letters-quality-letterhead");
+    expect(cited(r)).not.toContain("smalltalk-greeting");
+  });
+
   it("answers outright when one entry is clearly the best", async () => {
     const r = await talk(t.bot).user("how much does an observership cost?");
     expect(r?.replies.flatMap((x) => x.quickReplies ?? []).some((q) => q.payload.startsWith("clarify:"))).toBe(false);

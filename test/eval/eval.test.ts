@@ -9,7 +9,7 @@ import { loadEvalSet, runEval } from "../../eval/eval.js";
  */
 const MAIN_FLOOR = { intentAccuracy: 0.944, factRecall: 0.941 };
 /** The held-out forum set (written by someone who had not read src/); nobody tunes on it. */
-const FORUM_FLOOR = { rightRate: 0.678, factRecall: 0.697, confidentlyWrongAtMost: 0.279 };
+const FORUM_FLOOR = { rightRate: 0.674, factRecall: 0.697, confidentlyWrongAtMost: 0.257 };
 
 describe("the labelled eval sets (npm run eval)", () => {
   it("keeps intent accuracy and fact recall of the main set above the floor", async () => {
