@@ -51,16 +51,12 @@ const FORGOTTEN = "(dedupe_key LIKE 'forgotten:%' AND channel <> 'webchat') AS f
 export function outboxUpdates(db: SqlExecutor) {
   return {
     async markSent(id: number, at: Date, postedTs?: string) {
-      const r =
-        postedTs === undefined
-          ? await db.query<{ forgotten: boolean }>(
-              `UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1 WHERE id = $1 RETURNING ${FORGOTTEN}`,
-              [id, at],
-            )
-          : await db.query<{ forgotten: boolean }>(
-              `UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, payload = payload || jsonb_build_object('postedTs', $3::text) WHERE id = $1 RETURNING ${FORGOTTEN}`,
-              [id, at, postedTs],
-            );
+      // A posted Slack thread message keeps its ts in the payload, so that /forget can erase it there.
+      const keepTs = postedTs === undefined ? "" : ", payload = payload || jsonb_build_object('postedTs', $3::text)";
+      const r = await db.query<{ forgotten: boolean }>(
+        `UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1${keepTs} WHERE id = $1 RETURNING ${FORGOTTEN}`,
+        postedTs === undefined ? [id, at] : [id, at, postedTs],
+      );
       // A /forget confirmation goes to an address that is erased: once it has left, its row goes too. On the
       // web chat, "sent" means stamped for the page, which reads the confirmation from that row (now, or after a
       // reload); the row keeps only the confirmation under the visitor's random id, which names nobody.
