@@ -7,6 +7,7 @@ import { learnCues } from "./cues.js";
 import { createNaiveBayes } from "./naive-bayes.js";
 import { createTfidfIndex } from "./tfidf.js";
 import { trainLinearSvm } from "./linear.js";
+import { MONTH_NAMES } from "./details.js";
 
 /**
  * Offline understanding built from the knowledge base itself: every entry's
@@ -67,9 +68,7 @@ const JOIN_MIN_FOR_TYPO = 8;
 
 const NUMBER_WORDS = new Set("one two three four five six seven eight nine ten eleven twelve".split(" "));
 
-const MONTHS = new Set(
-  "january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec".split(" "),
-);
+const MONTHS = new Set(MONTH_NAMES);
 
 /** Share of an entry's score from its single closest question; the rest comes from all its questions together. */
 const NEAREST_WEIGHT = 0.6;

@@ -3,6 +3,9 @@ import type * as Chrono from "chrono-node";
 import type { Vocabulary } from "../knowledge/schema.js";
 import { createPhraseTable, type PhraseTable } from "./normalize.js";
 
+/** Month names and their abbreviations, as the tokenizer leaves them. */
+export const MONTH_NAMES = "january february march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec".split(" ");
+
 /** The specifics of one question: how long, in which currency, from when, for which Match. */
 export interface Details {
   weeks?: number;

@@ -1,7 +1,7 @@
 import type { Profile, ProfileKey } from "../core/state.js";
 import type { Vocabulary } from "../knowledge/schema.js";
 import type { Analysis } from "./classifier.js";
-import { extractDetails, findCountry } from "./details.js";
+import { extractDetails, findCountry, MONTH_NAMES } from "./details.js";
 import { tokenize } from "./normalize.js";
 
 /** The largest budget taken as one: a year of rotations costs far less. */
@@ -61,7 +61,7 @@ export function extractStudentFacts(
   return unsure ? { facts, unsure } : { facts };
 }
 
-const MONTH = "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september|oct|october|nov|november|dec|december";
+const MONTH = MONTH_NAMES.join("|");
 const BARE_DATE = new RegExp(
   `^ (?:(?:from|in|by|around|about|maybe|probably|starting|start|target start|ideally|hopefully) )*(?:(?:early|mid|late|end of|beginning of) )?(?:next |this coming |coming )?(?:${MONTH})(?: (?:of )?(?:(?:19|20)\\d{2}|this year|next year))? $`,
 );
