@@ -197,18 +197,19 @@ export interface InboxStore {
   markSkipped(channel: Channel, externalId: string, reason: string): Promise<void>;
   /** When the student last wrote, for channels with a reply window (WhatsApp's 24 hours). */
   lastInboundAt(channel: Channel, conversation: string): Promise<Date | null>;
-  /** The outbox items of a conversation not yet delivered, oldest first. */
-  undelivered(channel: Channel, conversation: string, limit: number): Promise<OutboxItem[]>;
+  /**
+   * The conversation's oldest undelivered outbox item, claimed until `until`
+   * when it is due by `now` (`claimed: false` when it is not due yet or another
+   * deliverer claimed it first); null when nothing is pending. With `sent`,
+   * that item is first recorded as sent, in the same statement: a delivery
+   * costs one statement per reply and one to start.
+   */
+  claimNext(channel: Channel, conversation: string, until: Date, now: Date, sent?: { id: number; at: Date }): Promise<{ item: OutboxItem; claimed: boolean } | null>;
   markSent(id: number, at: Date): Promise<void>;
   markRetry(id: number, error: string, next: Date): Promise<void>;
   markUndeliverable(id: number, error: string): Promise<void>;
-  /**
-   * Claims a pending item until `until` (it is not due before then). With
-   * `ifDueBy`, only if it is due by then: false when another deliverer
-   * claimed it first. Without, the claim is renewed (false when it is no
-   * longer pending).
-   */
-  lease(id: number, until: Date, ifDueBy?: Date): Promise<boolean>;
+  /** Renews the claim on a pending item until `until` (see claimNext); false when it is no longer pending. */
+  lease(id: number, until: Date): Promise<boolean>;
   /** Counts for /metrics: pending inbox messages and undelivered outbox items per channel. */
   depths(): Promise<{ channel: string; inbox: number; outbox: number; dead: number }[]>;
   /** The conversation lock (see SqlDriver.tryLock). */

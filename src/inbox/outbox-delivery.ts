@@ -4,7 +4,6 @@ import { ChannelApiError } from "../core/errors.js";
 import type { Channel, Reply } from "../core/model.js";
 import type { ChannelSender, InboxStore, OutboxItem } from "../core/ports.js";
 
-const BATCH = 20;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 export interface OutboxDeliveryOptions {
@@ -85,19 +84,34 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
     })();
   }
 
-  /** Sends the conversation's outbox in order; stops at the first item that must wait. */
+  /**
+   * Sends the conversation's outbox in order; stops at the first item that must wait. Each item is claimed before
+   * it is sent, and recorded as sent in the statement that claims the next one.
+   */
   async function drain(sender: ChannelSender, conversation: string) {
     const { channel } = sender;
-    const items = await inbox.undelivered(channel, conversation, BATCH);
-    for (const item of items) {
+    let sent: { id: number; at: Date } | undefined;
+    for (;;) {
+      const now = clock.now();
+      let next: Awaited<ReturnType<InboxStore["claimNext"]>>;
+      try {
+        next = await inbox.claimNext(channel, conversation, new Date(now.getTime() + leaseMs), now, sent);
+      } catch (err) {
+        if (sent && sentUnrecorded.size < 100_000) sentUnrecorded.set(sent.id, sent.at);
+        throw err;
+      }
+      sent = undefined;
+      if (!next) return;
+      const { item, claimed } = next;
       const sentAt = sentUnrecorded.get(item.id);
       if (sentAt) {
         await inbox.markSent(item.id, sentAt);
         sentUnrecorded.delete(item.id);
         continue;
       }
-      const now = clock.now();
-      if (item.nextAttemptAt > now) return;
+      // Not due yet (a retry's backoff), or another deliverer (another process) claimed it first: it sends it and
+      // the ones after it.
+      if (!claimed) return;
       const { payload } = item;
       if (payload.kind !== "reply") {
         // Slack traffic has its own relay; nothing else belongs in a messenger's outbox.
@@ -116,8 +130,6 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
           continue;
         }
       }
-      // Another deliverer (another process) claimed it first: it sends it and the ones after it.
-      if (!(await inbox.lease(item.id, new Date(now.getTime() + leaseMs), now))) return;
       try {
         await sendBounded(sender, conversation, item.id, payload.reply);
       } catch (err) {
@@ -135,14 +147,8 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
         await inbox.markRetry(item.id, brief(err), next);
         return;
       }
-      const sent = clock.now();
+      sent = { id: item.id, at: clock.now() };
       observer.delivery?.(channel, "sent");
-      try {
-        await inbox.markSent(item.id, sent);
-      } catch (err) {
-        if (sentUnrecorded.size < 100_000) sentUnrecorded.set(item.id, sent);
-        throw err;
-      }
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Channel, Inbound } from "../core/model.js";
 import type { InboxStore, OutboxItem, PendingMessage } from "../core/ports.js";
 import type { SqlDriver } from "./driver.js";
-import { OUTBOX_COLUMNS, outboxItem, outboxUpdates, type OutboxRow } from "./sql-outbox.js";
+import { FORGOTTEN, OUTBOX_COLUMNS, outboxItem, outboxUpdates, type OutboxRow } from "./sql-outbox.js";
 import { inboundParams } from "./sql-store.js";
 
 /** How far back the rate limit counts a student's messages. */
@@ -121,23 +121,32 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
       return at ? new Date(at) : null;
     },
 
-    async undelivered(channel, conversation, limit): Promise<OutboxItem[]> {
-      const r = await db.query<OutboxRow>(
-        `SELECT ${OUTBOX_COLUMNS} FROM outbox
-          WHERE channel = $1 AND conversation = $2 AND status = 'pending'
-          ORDER BY id LIMIT $3`,
-        [channel, conversation, limit],
+    async claimNext(channel, conversation, until, now, sent) {
+      // The head is read in the statement's snapshot, where a sent item is still pending: it is skipped by id.
+      // The claim re-checks the row, so of two deliverers racing for it one gets claimed = false.
+      const head = sent ? "AND id <> $5" : "";
+      const params: unknown[] = [channel, conversation, until, now];
+      if (sent) params.push(sent.id, sent.at);
+      const r = await db.query<OutboxRow & { claimed: boolean | null; forgotten: boolean | null }>(
+        `WITH ${sent ? `sent AS (UPDATE outbox SET status = 'sent', sent_at = $6, attempts = attempts + 1 WHERE id = $5 RETURNING ${FORGOTTEN}),` : ""}
+              head AS (SELECT ${OUTBOX_COLUMNS} FROM outbox
+                        WHERE channel = $1 AND conversation = $2 AND status = 'pending' ${head} ORDER BY id LIMIT 1),
+              claim AS (UPDATE outbox o SET next_attempt_at = $3 FROM head
+                         WHERE o.id = head.id AND o.status = 'pending' AND o.next_attempt_at <= $4 RETURNING o.id)
+         SELECT head.*, EXISTS (SELECT 1 FROM claim) AS claimed, ${sent ? "(SELECT forgotten FROM sent)" : "NULL::boolean"} AS forgotten
+           FROM (SELECT 1) AS one LEFT JOIN head ON true`,
+        params,
       );
-      return r.rows.map(outboxItem);
+      const row = r.rows[0];
+      if (sent && row?.forgotten) await updates.dropForgotten(sent.id);
+      return row?.id === null || row?.id === undefined ? null : { item: outboxItem(row), claimed: row.claimed === true };
     },
 
     ...updates,
     markUndeliverable: updates.markDead,
 
-    async lease(id, until, ifDueBy) {
-      const r = ifDueBy
-        ? await db.query("UPDATE outbox SET next_attempt_at = $2 WHERE id = $1 AND status = 'pending' AND next_attempt_at <= $3 RETURNING id", [id, until, ifDueBy])
-        : await db.query("UPDATE outbox SET next_attempt_at = $2 WHERE id = $1 AND status = 'pending' RETURNING id", [id, until]);
+    async lease(id, until) {
+      const r = await db.query("UPDATE outbox SET next_attempt_at = $2 WHERE id = $1 AND status = 'pending' RETURNING id", [id, until]);
       return r.rows.length > 0;
     },
 

@@ -45,10 +45,14 @@ export const outboxItem = (row: OutboxRow): OutboxItem => ({
 });
 
 /** Whether a row is a /forget confirmation whose row goes once it is sent (see markSent). */
-const FORGOTTEN = "(dedupe_key LIKE 'forgotten:%' AND channel <> 'webchat') AS forgotten";
+export const FORGOTTEN = "(dedupe_key LIKE 'forgotten:%' AND channel <> 'webchat') AS forgotten";
 
 /** What happened to an outbox row after a delivery attempt; shared by the messenger and Slack outboxes. */
 export function outboxUpdates(db: SqlExecutor) {
+  /** The row of a sent /forget confirmation (see markSent). */
+  const dropForgotten = async (id: number) => {
+    await db.query("DELETE FROM outbox WHERE id = $1", [id]);
+  };
   return {
     async markSent(id: number, at: Date, postedTs?: string) {
       // A posted Slack thread message keeps its ts in the payload, so that /forget can erase it there.
@@ -60,8 +64,9 @@ export function outboxUpdates(db: SqlExecutor) {
       // A /forget confirmation goes to an address that is erased: once it has left, its row goes too. On the
       // web chat, "sent" means stamped for the page, which reads the confirmation from that row (now, or after a
       // reload); the row keeps only the confirmation under the visitor's random id, which names nobody.
-      if (r.rows[0]?.forgotten) await db.query("DELETE FROM outbox WHERE id = $1", [id]);
+      if (r.rows[0]?.forgotten) await dropForgotten(id);
     },
+    dropForgotten,
     async markRetry(id: number, error: string, next: Date) {
       await db.query("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1", [id, error.slice(0, 500), next]);
     },
