@@ -61,6 +61,8 @@ export interface LeadWrite {
 /** What saving a turn did to its lead. */
 export interface SavedTurn {
   lead?: { id: number; status: LeadStatus; version: number };
+  /** The outbox row of the first reply, already claimed for its sender (see TurnRecord.claimFirstReplyMs). */
+  claimed?: OutboxItem;
 }
 
 /** The outcome of a turn, written in one transaction. */
@@ -80,6 +82,13 @@ export interface TurnRecord {
    * replies in the outbox, in the same transaction as the turn.
    */
   deliver?: boolean;
+  /**
+   * With `deliver`: the first reply's outbox row is written already claimed for this long (see
+   * InboxStore.claimNext), for the worker that sends it right after the turn, unless an older reply of the
+   * conversation still waits to be sent. Saves the delivery its first statement; after a crash the claim
+   * runs out and the reply is sent by the next deliverer.
+   */
+  claimFirstReplyMs?: number;
   /** The turn's change to its conversation's lead. */
   lead?: LeadWrite;
   /**

@@ -4,7 +4,7 @@ import { createKeyedQueue } from "../core/keyed-queue.js";
 import type { LeadStatus } from "../core/lead.js";
 import type { LanguageLayer } from "../core/language-model.js";
 import type { Inbound, Reply } from "../core/model.js";
-import type { ConversationStore, LoadedConversation } from "../core/ports.js";
+import type { ConversationStore, LoadedConversation, OutboxItem } from "../core/ports.js";
 import { defaultHandlers } from "../intents/handlers.js";
 import type { IntentHandler } from "../intents/turn.js";
 import { silentLogger, type Logger } from "../logger.js";
@@ -41,6 +41,8 @@ export interface HandleResult {
   replies: Reply[];
   /** The lead this turn started, advanced or wrote to (its thread), as it is after the turn. */
   lead?: { id: number; status: LeadStatus };
+  /** `process` with `claimFirstReplyMs`: the first reply's outbox row, claimed for the caller to send. */
+  claimed?: OutboxItem;
 }
 
 export interface Bot {
@@ -55,9 +57,9 @@ export interface Bot {
    * Runs the turn of a message already stored by `InboxStore.accept` (the
    * messenger channels): the replies go to the outbox in the transaction that
    * saves the turn and marks the message done. `limited` answers with the
-   * rate-limit notice instead of a turn. Throws only when the database fails.
+   * rate-limit notice instead of a turn. `claimFirstReplyMs`: see TurnRecord. Throws only when the database fails.
    */
-  process(inbound: Inbound, options?: { truncated?: boolean; limited?: boolean }): Promise<HandleResult>;
+  process(inbound: Inbound, options?: { truncated?: boolean; limited?: boolean; claimFirstReplyMs?: number }): Promise<HandleResult>;
 }
 
 /**
@@ -76,7 +78,7 @@ export function createBot(options: BotOptions): Bot {
   const runSteps = compose(TURN);
   const queue = createKeyedQueue();
 
-  async function run(inbound: Inbound, conversation: LoadedConversation, how: { truncated: boolean; limited: boolean; deliver: boolean }) {
+  async function run(inbound: Inbound, conversation: LoadedConversation, how: { truncated: boolean; limited: boolean; deliver: boolean; claimFirstReplyMs?: number }) {
     const ctx: TurnContext = {
       inbound, conversation, route, maxChars, turnBudgetMs, truncated: how.truncated, limited: how.limited,
       knowledge: knowledge.current(), now: clock.now(), language: options.language, counselorDesk: options.counselorDesk,
@@ -88,7 +90,7 @@ export function createBot(options: BotOptions): Bot {
     } catch (err) {
       answerFailure(ctx, err, log);
     }
-    return saveTurn(ctx, { store, log, deliver: how.deliver, at: clock.now() });
+    return saveTurn(ctx, { store, log, deliver: how.deliver, claimFirstReplyMs: how.claimFirstReplyMs, at: clock.now() });
   }
 
   /** The console and replay: store the message and run its turn at once. */
@@ -104,9 +106,9 @@ export function createBot(options: BotOptions): Bot {
   }
 
   /** The messenger channels: the message waits in the inbox, already cleaned. */
-  async function processStored(inbound: Inbound, o: { truncated?: boolean; limited?: boolean }): Promise<HandleResult> {
+  async function processStored(inbound: Inbound, o: { truncated?: boolean; limited?: boolean; claimFirstReplyMs?: number }): Promise<HandleResult> {
     const loaded = await store.load(inbound.channel, inbound.conversation, inbound.sender);
-    return run(inbound, loaded, { truncated: o.truncated ?? false, limited: o.limited ?? false, deliver: true });
+    return run(inbound, loaded, { truncated: o.truncated ?? false, limited: o.limited ?? false, deliver: true, claimFirstReplyMs: o.claimFirstReplyMs });
   }
 
   return {

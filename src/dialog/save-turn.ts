@@ -9,7 +9,7 @@ import type { TurnContext } from "./turn-context.js";
  * student's data. `deliver`: the message came through the inbox, so the
  * replies go to the outbox and the message is marked done with them.
  */
-export async function saveTurn(ctx: TurnContext, o: { store: ConversationStore; log: Logger; deliver: boolean; at: Date }): Promise<HandleResult> {
+export async function saveTurn(ctx: TurnContext, o: { store: ConversationStore; log: Logger; deliver: boolean; claimFirstReplyMs?: number; at: Date }): Promise<HandleResult> {
   const { inbound, conversation } = ctx;
   const outcome = ctx.outcome;
   if (!outcome) throw new Error("saveTurn needs the turn's outcome");
@@ -31,10 +31,17 @@ export async function saveTurn(ctx: TurnContext, o: { store: ConversationStore; 
     profileChanged: outcome.profile !== conversation.profile,
     at: o.at,
     deliver: o.deliver,
+    ...(o.deliver && o.claimFirstReplyMs ? { claimFirstReplyMs: o.claimFirstReplyMs } : {}),
     ...(ctx.lead ? { lead: ctx.lead } : {}),
     ...(ctx.withdrawConsent ? { withdrawConsent: ctx.withdrawConsent } : {}),
   });
   if (saved.lead) o.log.info({ channel: inbound.channel, leadId: saved.lead.id, status: saved.lead.status, step: ctx.lead?.set?.step }, "lead turn");
   o.log.debug({ channel: inbound.channel, conversation: inbound.conversation, intent, confidence: outcome.confidence, fellBack: result.fellBack ?? false }, "turn done");
-  return { handled: true, intent, replies: result.replies, ...(saved.lead ? { lead: { id: saved.lead.id, status: saved.lead.status } } : {}) };
+  return {
+    handled: true,
+    intent,
+    replies: result.replies,
+    ...(saved.lead ? { lead: { id: saved.lead.id, status: saved.lead.status } } : {}),
+    ...(saved.claimed ? { claimed: saved.claimed } : {}),
+  };
 }

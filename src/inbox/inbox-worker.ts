@@ -81,7 +81,7 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
 
   // Replies leave apart from the turns: a hanging platform never holds a turn slot.
   const delivery = createOutboxDelivery({ inbox, clock, log, observer, onUndeliverable: options.onUndeliverable, sendTimeoutMs: options.sendTimeoutMs });
-  const deliver = (sender: ChannelSender, conversation: string) => delivery.deliver(sender, conversation);
+  const deliver = (sender: ChannelSender, conversation: string, claimed?: OutboxItem) => delivery.deliver(sender, conversation, claimed);
   const queued: string[] = [];
   const scheduled = new Set<string>();
   const running = new Set<string>();
@@ -165,9 +165,8 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
           // Let waiting I/O (webhook requests to acknowledge) run first: an embedded database
           // answers through microtasks, and a backlog of turns would otherwise starve the acks.
           await new Promise<void>((resolve) => setImmediate(resolve));
-          await processOne(sender, message);
+          deliver(sender, conversation, await processOne(sender, message));
           answered++;
-          deliver(sender, conversation);
         }
         // A short batch was the whole backlog; anything accepted since is found after the lock is released.
         if (stopping || yielded || batch.length < BATCH) break;
@@ -179,7 +178,8 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
     if (!stopping && (yielded || (await inbox.pending(channel, conversation, 1)).length > 0)) again.add(keyOf(channel, conversation));
   }
 
-  async function processOne(sender: ChannelSender, m: PendingMessage) {
+  /** One turn; returns its first reply's outbox row when the turn claimed it for delivery (see TurnRecord.claimFirstReplyMs). */
+  async function processOne(sender: ChannelSender, m: PendingMessage): Promise<OutboxItem | undefined> {
     const { channel, id } = m.inbound;
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
@@ -191,8 +191,9 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
     }
     sender.typing?.(m.inbound.conversation);
     try {
-      await bot.process(m.inbound, { truncated: m.truncated, limited: m.recentCount > rateLimit });
+      const done = await bot.process(m.inbound, { truncated: m.truncated, limited: m.recentCount > rateLimit, claimFirstReplyMs: delivery.leaseMs });
       observer.turn?.(channel, seconds(), m.recentCount > rateLimit ? "limited" : "answered");
+      return done.claimed;
     } catch (err) {
       if (isTransient(err)) throw err;
       const dead = m.attempts + 1 >= maxAttempts;

@@ -30,8 +30,13 @@ export interface OutboxDeliveryOptions {
 }
 
 export interface OutboxDelivery {
-  /** Delivers the conversation's due outbox items in order, in the background; never throws. */
-  deliver(sender: ChannelSender, conversation: string): void;
+  /**
+   * Delivers the conversation's due outbox items in order, in the background; never throws. `claimed`: an item
+   * already claimed for this deliverer (a turn's first reply, see TurnRecord.claimFirstReplyMs), sent first.
+   */
+  deliver(sender: ChannelSender, conversation: string, claimed?: OutboxItem): void;
+  /** How long a claim lasts (renewed while a send runs). */
+  readonly leaseMs: number;
   /** Conversations with a delivery in progress. */
   readonly active: number;
   /** Resolves when no delivery is in progress. */
@@ -49,27 +54,28 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
   const { inbox, clock, log, observer } = options;
   const sendTimeoutMs = options.sendTimeoutMs ?? 45_000;
   const leaseMs = options.leaseMs ?? 5_000;
-  const lanes = new Map<string, { again: boolean }>();
+  const lanes = new Map<string, { again: boolean; claimed: OutboxItem[] }>();
   let waiters: (() => void)[] = [];
   // Sent, but the database could not record it (it went down mid-send): recording is
   // retried before anything else, so the student does not get the reply twice.
   const sentUnrecorded = new Map<number, Date>();
 
-  function deliver(sender: ChannelSender, conversation: string) {
+  function deliver(sender: ChannelSender, conversation: string, claimed?: OutboxItem) {
     const key = `${sender.channel}\u0000${conversation}`;
     const running = lanes.get(key);
     if (running) {
       // A turn added a reply while an earlier one is being sent: read the outbox again afterwards.
       running.again = true;
+      if (claimed) running.claimed.push(claimed);
       return;
     }
-    const lane = { again: false };
+    const lane = { again: false, claimed: claimed ? [claimed] : [] };
     lanes.set(key, lane);
     void (async () => {
       try {
         do {
           lane.again = false;
-          await drain(sender, conversation);
+          await drain(sender, conversation, lane.claimed);
         } while (lane.again);
       } catch (err) {
         observer.error?.(sender.channel, "deliver");
@@ -88,14 +94,18 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
    * Sends the conversation's outbox in order; stops at the first item that must wait. Each item is claimed before
    * it is sent, and recorded as sent in the statement that claims the next one.
    */
-  async function drain(sender: ChannelSender, conversation: string) {
+  async function drain(sender: ChannelSender, conversation: string, preclaimed: OutboxItem[]) {
     const { channel } = sender;
     let sent: { id: number; at: Date } | undefined;
     for (;;) {
       const now = clock.now();
       let next: Awaited<ReturnType<InboxStore["claimNext"]>>;
       try {
-        next = await inbox.claimNext(channel, conversation, new Date(now.getTime() + leaseMs), now, sent);
+        // A reply claimed when its turn was saved goes first (nothing older waited then); the send before it, if
+        // any, is recorded on its own, since claiming the head would find this claim taken.
+        const own = preclaimed.shift();
+        if (own && sent) await inbox.markSent(sent.id, sent.at);
+        next = own ? { item: own, claimed: true } : await inbox.claimNext(channel, conversation, new Date(now.getTime() + leaseMs), now, sent);
       } catch (err) {
         if (sent && sentUnrecorded.size < 100_000) sentUnrecorded.set(sent.id, sent.at);
         throw err;
@@ -183,6 +193,7 @@ export function createOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeli
 
   return {
     deliver,
+    leaseMs,
     get active() {
       return lanes.size;
     },

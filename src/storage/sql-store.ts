@@ -2,7 +2,7 @@ import type { Channel, Inbound, Reply } from "../core/model.js";
 import type { ConversationStore, LoadedConversation, SavedTurn, StoredMessage, TurnRecord } from "../core/ports.js";
 import { parseProfile, parseState } from "../core/state.js";
 import type { SqlDriver, SqlExecutor } from "./driver.js";
-import { enqueueOutbox } from "./sql-outbox.js";
+import { enqueueOutbox, outboxItem, type OutboxRow } from "./sql-outbox.js";
 import { turnStatement } from "./sql-turn.js";
 import { forgetLeads, OPEN_LEAD_COLUMN, openLeadFromRow, openLead, type LeadRow, withdrawConsent, writeLead } from "./sql-leads.js";
 
@@ -121,15 +121,18 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
       // Replies, profile, done mark and outbox rows: one statement (sql-turn.ts).
       const turn = turnStatement(t);
       let saved: SavedTurn = {};
+      const claimed = (rows: OutboxRow[]) => {
+        if (turn.claims && rows[0]) saved = { ...saved, claimed: outboxItem(rows[0]) };
+      };
       if (!t.lead && !t.withdrawConsent) {
-        await db.query(turn.sql, turn.params);
+        claimed((await db.query<OutboxRow>(turn.sql, turn.params)).rows);
       } else {
         await db.transaction(async (tx) => {
-          await tx.query(turn.sql, turn.params);
+          claimed((await tx.query<OutboxRow>(turn.sql, turn.params)).rows);
           if (t.withdrawConsent) await withdrawConsent(tx, inbound.channel, inbound.sender, t.withdrawConsent.version, t.at);
           if (t.lead) {
             const lead = await writeLead(tx, inbound, t.lead, t.at);
-            if (lead) saved = { lead };
+            if (lead) saved = { ...saved, lead };
           }
         });
       }

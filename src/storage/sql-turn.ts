@@ -1,4 +1,5 @@
 import type { TurnRecord } from "../core/ports.js";
+import { OUTBOX_COLUMNS } from "./sql-outbox.js";
 
 /**
  * What a turn writes besides its lead, as ONE statement: the replies (the last
@@ -11,7 +12,7 @@ import type { TurnRecord } from "../core/ports.js";
  * The data-modifying CTEs touch different rows (the UPDATE marks the inbound
  * message; the INSERTs add new rows), so they do not see or fight each other.
  */
-export function turnStatement(t: TurnRecord): { sql: string; params: unknown[] } {
+export function turnStatement(t: TurnRecord): { sql: string; params: unknown[]; claims?: boolean } {
   const { inbound } = t;
   const texts = t.replies.length > 0 ? t.replies.map((r) => r.text) : [""];
   const params: unknown[] = [inbound.channel, inbound.conversation, inbound.id, t.intent, t.confidence, t.fellBack, t.at, JSON.stringify(t.state), ...texts];
@@ -35,10 +36,23 @@ export function turnStatement(t: TurnRecord): { sql: string; params: unknown[] }
       const rows = t.replies.map(
         (reply, i) => `(${i}, ${next(`reply:${inbound.channel}:${inbound.id}:${i}`)}, ${next(JSON.stringify({ kind: "reply", reply, inboundAt }))}::jsonb)`,
       );
+      // The first reply's row can be written claimed (TurnRecord.claimFirstReplyMs) when nothing older of the
+      // conversation waits to be sent: its deliverer then sends it without claiming it first.
+      const claimUntil = t.claimFirstReplyMs ? next(new Date(t.at.getTime() + t.claimFirstReplyMs)) : undefined;
+      const due = claimUntil
+        ? `CASE WHEN r.n = 0 AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = $1 AND p.conversation = $2 AND p.status = 'pending')
+                THEN ${claimUntil}::timestamptz ELSE now() END`
+        : "now()";
       parts.push(`queued AS (INSERT INTO outbox (dedupe_key, channel, conversation, payload, next_attempt_at, created_at)
-         SELECT r.dedupe_key, $1, $2, r.payload, now(), now() FROM (VALUES ${rows.join(", ")}) AS r(n, dedupe_key, payload)
+         SELECT r.dedupe_key, $1, $2, r.payload, ${due}, now() FROM (VALUES ${rows.join(", ")}) AS r(n, dedupe_key, payload)
          ORDER BY r.n
-         ON CONFLICT (dedupe_key) DO NOTHING)`);
+         ON CONFLICT (dedupe_key) DO NOTHING
+         RETURNING ${claimUntil ? `${OUTBOX_COLUMNS}, next_attempt_at = ${claimUntil}::timestamptz AS claimed` : "id"})`);
+      if (claimUntil) {
+        // The replies' INSERT becomes a CTE too, so that the statement returns the claimed row.
+        const sql = `WITH ${parts.join(",\n")},\nreplies AS (${replies})\nSELECT ${OUTBOX_COLUMNS} FROM queued WHERE claimed`;
+        return { sql, params, claims: true };
+      }
     }
   }
   if (parts.length === 0) return { sql: replies, params };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InboxStore } from "../../src/core/ports.js";
 import { createSqlInbox } from "../../src/storage/sql-inbox.js";
+import { createSqlStore } from "../../src/storage/sql-store.js";
 import { enqueueOutbox } from "../../src/storage/sql-outbox.js";
 import { databaseKinds, type TestDatabase } from "../helpers/databases.js";
 
@@ -51,6 +52,46 @@ describe.each(databaseKinds)("the outbox claim on $name", ({ create }) => {
     await enqueueOutbox(db.driver, "c4:a", "test", "c4", reply("once"), at(0));
     const both = await Promise.all([inbox.claimNext("test", "c4", at(90), at(70)), inbox.claimNext("test", "c4", at(90), at(70))]);
     expect(both.map((r) => r?.claimed).sort()).toEqual([false, true]);
+  });
+
+  /** A turn of conversation `c` through the inbox, with two replies, its first one claimed for 5 s. */
+  const turn = async (id: string, c: string, second: number) => {
+    const store = createSqlStore(db.driver);
+    const msg = { id, channel: "test" as const, conversation: c, sender: c, text: "hi", receivedAt: at(second) };
+    await inbox.accept(msg);
+    const before = db.driver.stats.statements;
+    const saved = await store.saveTurn({
+      inbound: msg, intent: "smalltalk", confidence: 1, fellBack: false,
+      replies: [{ text: `${id} one` }, { text: `${id} two` }],
+      state: { topics: [], misses: 0, turns: 1, wantsCounselor: false }, profile: {}, profileChanged: false,
+      at: at(second), deliver: true, claimFirstReplyMs: 5_000,
+    });
+    return { ...saved, statements: db.driver.stats.statements - before };
+  };
+
+  it("writes a turn's first reply claimed for its deliverer, and the next one due, in the turn's one statement", async () => {
+    const saved = await turn("t1", "c6", 0);
+    expect(saved.statements).toBe(1);
+    expect(saved.claimed).toMatchObject({ key: "reply:test:t1:0", payload: { kind: "reply", reply: { text: "t1 one" } }, nextAttemptAt: at(5) });
+    // Another deliverer finds it taken until the claim runs out.
+    expect(await inbox.claimNext("test", "c6", at(30), at(1))).toMatchObject({ claimed: false, item: { key: "reply:test:t1:0" } });
+    // Recording its send claims the second reply, which was due at once (the database's now).
+    const later = new Date(Date.now() + 60_000);
+    expect(await inbox.claimNext("test", "c6", later, later, { id: saved.claimed!.id, at: at(1) })).toMatchObject({ claimed: true, item: { key: "reply:test:t1:1" } });
+  });
+
+  it("does not claim a turn's reply while an older reply of the conversation waits, so that replies leave in order", async () => {
+    const first = await turn("t2", "c7", 0);
+    expect(first.claimed).toBeDefined();
+    const second = await turn("t3", "c7", 1);
+    expect(second.claimed).toBeUndefined();
+    expect(await status("reply:test:t3:0")).toMatchObject({ status: "pending" });
+  });
+
+  it("runs out: a claimed reply nobody sent is due again after the claim", async () => {
+    const saved = await turn("t4", "c8", 0);
+    expect(saved.claimed).toBeDefined();
+    expect(await inbox.claimNext("test", "c8", at(40), at(6))).toMatchObject({ claimed: true, item: { key: "reply:test:t4:0" } });
   });
 
   it("removes a sent /forget confirmation's row when the send is recorded", async () => {
