@@ -108,7 +108,7 @@ export function traceStatements(db: SqlDriver): () => { sql: string; count: numb
   target.tryLock = (key) =>
     timed("(tryLock)", async () => {
       const release = await tryLock(key);
-      return release && (() => timed("(unlock)", release));
+      return release && ((check) => timed("(unlock)", () => release(check)));
     });
   return () => [...seen.entries()].map(([sql, e]) => ({ sql, ...e })).sort((a, b) => b.count - a.count);
 }

@@ -221,8 +221,12 @@ export interface InboxStore {
   lease(id: number, until: Date): Promise<boolean>;
   /** Counts for /metrics: pending inbox messages and undelivered outbox items per channel. */
   depths(): Promise<{ channel: string; inbox: number; outbox: number; dead: number }[]>;
-  /** The conversation lock (see SqlDriver.tryLock). */
-  tryLock(key: string): Promise<(() => Promise<void>) | null>;
+  /**
+   * Takes the conversation's lock unless someone holds it (see SqlDriver.tryLock). Its release says whether
+   * messages of the conversation are pending (accepted by another process while the lock was held), in the
+   * release's own round trip.
+   */
+  lockConversation(channel: Channel, conversation: string): Promise<{ release(): Promise<boolean> } | null>;
 }
 
 /**

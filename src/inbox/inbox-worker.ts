@@ -140,11 +140,12 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
 
   async function drain(channel: Channel, conversation: string) {
     const sender = senders.get(channel) as ChannelSender;
-    const release = await inbox.tryLock(`conversation:${channel}:${conversation}`);
+    const lock = await inbox.lockConversation(channel, conversation);
     // Another process holds it; it looks for new messages again after releasing.
-    if (!release) return;
+    if (!lock) return;
     let yielded = false;
     let answered = 0;
+    let pendingLeft = false;
     try {
       for (let first = true; ; first = false) {
         const batch = await inbox.pending(channel, conversation, BATCH);
@@ -172,10 +173,11 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
         if (stopping || yielded || batch.length < BATCH) break;
       }
     } finally {
-      await release();
+      // A message accepted by another process while the lock was held may have found it taken: the release says
+      // whether any is pending (in its own round trip), and the conversation is drained again.
+      pendingLeft = await lock.release();
     }
-    // A message accepted by another process while the lock was held may have found it taken.
-    if (!stopping && (yielded || (await inbox.pending(channel, conversation, 1)).length > 0)) again.add(keyOf(channel, conversation));
+    if (!stopping && (yielded || pendingLeft)) again.add(keyOf(channel, conversation));
   }
 
   /** One turn; returns its first reply's outbox row when the turn claimed it for delivery (see TurnRecord.claimFirstReplyMs). */

@@ -35,6 +35,9 @@ export interface DriverStats {
 
 export const emptyStats = (): DriverStats => ({ statements: 0, roundTrips: 0, transactions: 0 });
 
+/** Lets go of a lock; with `check`, answers it (see SqlDriver.tryLock). */
+export type LockRelease = (check?: { sql: string; params: unknown[] }) => Promise<boolean | undefined>;
+
 export interface SqlDriver extends SqlExecutor {
   readonly kind: "pglite" | "postgres";
   /** Running counts; cheap enough to be always on. */
@@ -46,7 +49,9 @@ export interface SqlDriver extends SqlExecutor {
    * it is held (by this or another process). A lock dies with its holder: on
    * PostgreSQL it is a session advisory lock on a connection of its own, so a
    * killed process frees it at once; PGlite has one process by construction.
+   * The release can carry a yes/no question for the database (`check`, an SQL boolean expression such as an
+   * EXISTS), answered in the same round trip on PostgreSQL, just before the lock is let go.
    */
-  tryLock(key: string): Promise<(() => Promise<void>) | null>;
+  tryLock(key: string): Promise<LockRelease | null>;
   close(): Promise<void>;
 }

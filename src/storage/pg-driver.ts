@@ -19,6 +19,8 @@ function statementName(sql: string): string {
   return name;
 }
 
+const UNLOCK = "SELECT pg_advisory_unlock(hashtextextended($1, 0))";
+
 /** PostgreSQL through a `pg` pool. */
 export function createPgDriver(options: { connectionString: string; max?: number; maxLocks?: number }): SqlDriver {
   const settings = {
@@ -92,13 +94,23 @@ export function createPgDriver(options: { connectionString: string; max?: number
         release();
         return null;
       }
-      return async () => {
+      return async (check) => {
         try {
-          await send(client, "SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);
+          if (!check) {
+            await send(client, { name: statementName(UNLOCK), text: UNLOCK, values: [key] });
+            release();
+            return undefined;
+          }
+          // The check's parameters come first, the lock's key last.
+          const text = `SELECT (${check.sql}) AS answer, pg_advisory_unlock(hashtextextended($${check.params.length + 1}, 0))`;
+          const r = await send<{ answer: boolean }>(client, { name: statementName(text), text, values: [...check.params, key] });
           release();
-        } catch {
+          return r.rows[0]?.answer === true;
+        } catch (err) {
           // The connection is gone, and the lock with it: never reuse that client.
           release(true);
+          if (check) throw err;
+          return undefined;
         }
       };
     },

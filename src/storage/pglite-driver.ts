@@ -102,8 +102,11 @@ export async function createPgliteDriver(options: { dataDir?: string; loadDataDi
     async tryLock(key) {
       if (held.has(key)) return null;
       held.add(key);
-      return async () => {
+      return async (check) => {
         held.delete(key);
+        if (!check) return undefined;
+        const r = await schedule(() => root.query<{ answer: boolean }>(`SELECT (${check.sql}) AS answer`, check.params));
+        return r.rows[0]?.answer === true;
       };
     },
     async close() {

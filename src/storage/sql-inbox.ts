@@ -163,6 +163,11 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
       return r.rows.map((row) => ({ channel: row.channel, inbox: Number(row.inbox), outbox: Number(row.outbox), dead: Number(row.dead) }));
     },
 
-    tryLock: (key) => db.tryLock(key),
+    async lockConversation(channel, conversation) {
+      const release = await db.tryLock(`conversation:${channel}:${conversation}`);
+      if (!release) return null;
+      const check = { sql: "EXISTS (SELECT 1 FROM messages WHERE channel = $1 AND conversation = $2 AND status = 'pending')", params: [channel, conversation] };
+      return { release: async () => (await release(check)) === true };
+    },
   };
 }
