@@ -143,6 +143,12 @@ export interface PendingMessage {
   attempts: number;
   /** Messages of this conversation in the minute up to and including this one (the rate limit). */
   recentCount: number;
+  /**
+   * The conversation as this message's turn starts from (state, the sender's profile, the open lead), read with
+   * the batch where the store has no copy in memory: on the first message of a batch only, since each turn
+   * changes it.
+   */
+  conversation?: LoadedConversation;
 }
 
 /** Something waiting in the outbox. */

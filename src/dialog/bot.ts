@@ -45,6 +45,15 @@ export interface HandleResult {
   claimed?: OutboxItem;
 }
 
+export interface ProcessOptions {
+  truncated?: boolean;
+  limited?: boolean;
+  /** See TurnRecord.claimFirstReplyMs. */
+  claimFirstReplyMs?: number;
+  /** The conversation, read with the message (PendingMessage.conversation): the turn does not read it again. */
+  conversation?: LoadedConversation;
+}
+
 export interface Bot {
   /**
    * The one entry point for a message, from every channel. Persists the
@@ -59,7 +68,7 @@ export interface Bot {
    * saves the turn and marks the message done. `limited` answers with the
    * rate-limit notice instead of a turn. `claimFirstReplyMs`: see TurnRecord. Throws only when the database fails.
    */
-  process(inbound: Inbound, options?: { truncated?: boolean; limited?: boolean; claimFirstReplyMs?: number }): Promise<HandleResult>;
+  process(inbound: Inbound, options?: ProcessOptions): Promise<HandleResult>;
 }
 
 /**
@@ -106,8 +115,8 @@ export function createBot(options: BotOptions): Bot {
   }
 
   /** The messenger channels: the message waits in the inbox, already cleaned. */
-  async function processStored(inbound: Inbound, o: { truncated?: boolean; limited?: boolean; claimFirstReplyMs?: number }): Promise<HandleResult> {
-    const loaded = await store.load(inbound.channel, inbound.conversation, inbound.sender);
+  async function processStored(inbound: Inbound, o: ProcessOptions): Promise<HandleResult> {
+    const loaded = o.conversation ?? (await store.load(inbound.channel, inbound.conversation, inbound.sender));
     return run(inbound, loaded, { truncated: o.truncated ?? false, limited: o.limited ?? false, deliver: true, claimFirstReplyMs: o.claimFirstReplyMs });
   }
 

@@ -193,7 +193,12 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
     }
     sender.typing?.(m.inbound.conversation);
     try {
-      const done = await bot.process(m.inbound, { truncated: m.truncated, limited: m.recentCount > rateLimit, claimFirstReplyMs: delivery.leaseMs });
+      const done = await bot.process(m.inbound, {
+        truncated: m.truncated,
+        limited: m.recentCount > rateLimit,
+        claimFirstReplyMs: delivery.leaseMs,
+        ...(m.conversation ? { conversation: m.conversation } : {}),
+      });
       observer.turn?.(channel, seconds(), m.recentCount > rateLimit ? "limited" : "answered");
       return done.claimed;
     } catch (err) {

@@ -44,7 +44,7 @@ export async function openStorage(target: StorageTarget): Promise<Storage> {
   return {
     driver,
     store: createSqlStore(driver, { exclusive: target.kind === "pglite" }),
-    inbox: createSqlInbox(driver),
+    inbox: createSqlInbox(driver, { withConversation: target.kind === "postgres" }),
     desk: createSqlLeadDesk(driver),
     slackOutbox: createSqlSlackOutbox(driver),
     webhookOutbox: createSqlSlackOutbox(driver, "webhook"),

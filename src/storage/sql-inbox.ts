@@ -2,7 +2,8 @@ import type { Channel, Inbound } from "../core/model.js";
 import type { InboxStore, OutboxItem, PendingMessage } from "../core/ports.js";
 import type { SqlDriver } from "./driver.js";
 import { FORGOTTEN, OUTBOX_COLUMNS, outboxItem, outboxUpdates, type OutboxRow } from "./sql-outbox.js";
-import { inboundParams } from "./sql-store.js";
+import { conversationColumns, inboundParams, toLoaded } from "./sql-store.js";
+import type { LeadRow } from "./sql-leads.js";
 
 /** How far back the rate limit counts a student's messages. */
 export const RATE_WINDOW_SECONDS = 60;
@@ -21,8 +22,12 @@ interface PendingRow {
   recent: number;
 }
 
-/** The inbox and outbox in SQL; the same statements run on PGlite and PostgreSQL. */
-export function createSqlInbox(db: SqlDriver): InboxStore {
+/**
+ * The inbox and outbox in SQL; the same statements run on PGlite and PostgreSQL. `withConversation`: `pending`
+ * reads the first message's conversation with the batch (see PendingMessage.conversation), for a store that
+ * keeps no copy in memory (PostgreSQL, shared by processes).
+ */
+export function createSqlInbox(db: SqlDriver, options: { withConversation?: boolean } = {}): InboxStore {
   const updates = outboxUpdates(db);
   return {
     async accept(inbound: Inbound, options = {}) {
@@ -60,18 +65,23 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
     async pending(channel, conversation, limit): Promise<PendingMessage[]> {
       // `recent` counts this student's messages in the minute before each one, the
       // pending one included, whatever their status: the rate limit of that moment.
-      const r = await db.query<PendingRow>(
-        `SELECT m.channel, m.conversation, m.external_id, m.sender, m.text, m.truncated, m.payload, m.content_type, m.created_at, m.attempts,
+      const batch = `SELECT m.id AS inbox_id, m.seq AS inbox_seq, m.channel, m.conversation, m.external_id, m.sender, m.text, m.truncated, m.payload, m.content_type, m.created_at, m.attempts,
                 (SELECT count(*) FROM messages p
                   WHERE p.channel = m.channel AND p.conversation = m.conversation AND p.direction = 'in'
                     AND p.id <= m.id AND p.created_at > m.created_at - make_interval(secs => ${RATE_WINDOW_SECONDS})) AS recent
            FROM messages m
           WHERE m.channel = $1 AND m.conversation = $2 AND m.status = 'pending'
           ORDER BY m.seq NULLS LAST, m.id
-          LIMIT $3`,
-        [channel, conversation, limit],
-      );
-      return r.rows.map((row) => ({
+          LIMIT $3`;
+      // The first message's conversation comes with it: one round trip where the turn would make another.
+      const sql = options.withConversation
+        ? `WITH batch AS (SELECT b.*, row_number() OVER (ORDER BY b.inbox_seq NULLS LAST, b.inbox_id) AS n FROM (${batch}) AS b)
+           SELECT batch.*, c.state, c.profile, c.lead FROM batch
+             LEFT JOIN LATERAL (SELECT ${conversationColumns("batch.sender")}) AS c ON batch.n = 1
+            ORDER BY batch.n`
+        : batch;
+      const r = await db.query<PendingRow & { state: unknown; profile: unknown; lead?: LeadRow | null }>(sql, [channel, conversation, limit]);
+      return r.rows.map((row, i) => ({
         inbound: {
           id: row.external_id,
           channel: row.channel,
@@ -85,6 +95,7 @@ export function createSqlInbox(db: SqlDriver): InboxStore {
         truncated: row.truncated,
         attempts: row.attempts,
         recentCount: Number(row.recent),
+        ...(options.withConversation && i === 0 ? { conversation: toLoaded(row) } : {}),
       }));
     },
 

@@ -18,7 +18,7 @@ const INSERT_INBOUND = `INSERT INTO messages (channel, conversation, external_id
  * as two columns; `$1` is the channel, `$2` the conversation, `sender` the
  * parameter holding the student's id.
  */
-const conversationColumns = (sender: string) => `(SELECT state FROM messages
+export const conversationColumns = (sender: string) => `(SELECT state FROM messages
      WHERE channel = $1 AND conversation = $2 AND state IS NOT NULL
      ORDER BY id DESC LIMIT 1) AS state,
    (SELECT profile FROM students WHERE channel = $1 AND sender = ${sender}) AS profile,
@@ -39,7 +39,7 @@ export const inboundParams = (inbound: Inbound, options: { truncated?: boolean }
 const enqueue = (ex: SqlExecutor, dedupeKey: string, channel: string, conversation: string, reply: Reply, inboundAt: Date) =>
   enqueueOutbox(ex, dedupeKey, channel, conversation, { kind: "reply", reply, inboundAt: inboundAt.toISOString() });
 
-const toLoaded = (row: { state: unknown; profile: unknown; lead?: LeadRow | null } | undefined): LoadedConversation => ({
+export const toLoaded = (row: { state: unknown; profile: unknown; lead?: LeadRow | null } | undefined): LoadedConversation => ({
   state: parseState(row?.state),
   profile: parseProfile(row?.profile),
   lead: row?.lead ? openLeadFromRow(row.lead) : null,
