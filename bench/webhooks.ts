@@ -374,6 +374,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions, print: (line: s
     WHATSAPP_VERIFY_TOKEN: "bench-verify",
     WHATSAPP_API_BASE: `${apis.url}/${GRAPH_VERSION}`,
     ...WEBCHAT_BENCH_ENV,
+    ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}),
     ...(target.kind === "postgres" ? { DATABASE_URL: target.url } : { ROTABOT_DATA_DIR: join(tmp, "data") }),
   });
   const { startServer } = await import("../src/serve.js");

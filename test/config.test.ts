@@ -25,6 +25,13 @@ describe("settings", () => {
     expect(c.server.port).toBe(3000);
   });
 
+  it("runs one turn at a time on the embedded database without a language model, 16 otherwise, or as set", () => {
+    expect(loadConfig({}).server.workerConcurrency).toBe(1);
+    expect(loadConfig({ DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test" }).server.workerConcurrency).toBe(16);
+    expect(loadConfig({ OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" }).server.workerConcurrency).toBe(16);
+    expect(loadConfig({ WORKER_CONCURRENCY: "4" }).server.workerConcurrency).toBe(4);
+  });
+
   it("turns Telegram on with only the token, in polling mode", () => {
     expect(loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN }).telegram).toMatchObject({ mode: "polling", apiRoot: "https://api.telegram.org" });
   });
