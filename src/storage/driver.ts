@@ -23,7 +23,8 @@ export interface SqlExecutor {
 
 /**
  * What a driver has sent to its database since it opened, for the bench's
- * per-turn figures. A statement is one SQL command (BEGIN and COMMIT count);
+ * per-turn figures. A statement is one SQL command (BEGIN and COMMIT count;
+ * the PREPARE of a statement text on PGlite, once per process, does not);
  * a round trip is one exchange with the server (PostgreSQL) or one call into
  * the embedded engine (PGlite) that the caller waits for.
  */

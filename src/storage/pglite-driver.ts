@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } f
 import { join } from "node:path";
 import { StorageError } from "../core/errors.js";
 import { emptyStats, type QueryResult, type SqlDriver, type SqlExecutor } from "./driver.js";
+import { sqlLiterals } from "./sql-literal.js";
 
 const parsers = { [types.INT8]: (v: string) => Number(v) };
 
@@ -10,8 +11,14 @@ const parsers = { [types.INT8]: (v: string) => Number(v) };
  * PostgreSQL's default 128 MB of shared buffers lives inside the WebAssembly
  * heap and roughly doubles the process's memory. A chatbot's working set is
  * small, and the OS page cache still holds the files, so 32 MB is plenty.
+ * The prepared statements (below) are planned for their arguments each time:
+ * with the generic plans PostgreSQL switches to after five runs, the inbox
+ * worker ran at 119-125 turns a second instead of 189 (150 unprepared).
  */
-const POSTGRESQL_CONF = "shared_buffers = 32MB";
+const POSTGRESQL_CONF = "shared_buffers = 32MB\nplan_cache_mode = force_custom_plan";
+
+/** Statement texts prepared at most (they are a few dozen; a text built per call would go no further). */
+const MAX_PREPARED = 500;
 
 /**
  * Embedded PostgreSQL (PGlite). `dataDir` undefined means in memory;
@@ -52,7 +59,50 @@ export async function createPgliteDriver(options: { dataDir?: string; loadDataDi
       await q.exec(sql);
     },
   });
-  const root = wrap(db);
+  // Named statements: PGlite parses, analyses and plans every parameterized query anew (about two thirds of the
+  // engine's time for a turn's statements). Outside transactions each statement text is prepared once (PREPARE)
+  // and run as EXECUTE with its parameters as literals (sql-literal.ts), over the simple protocol: 0.47 ms instead
+  // of 1.24-1.44 ms for the inbox's batch read on this machine. A statement that cannot be prepared, or whose
+  // parameters have no literal, takes the ordinary path.
+  const conforming = (await db.query<{ standard_conforming_strings: string }>("SHOW standard_conforming_strings")).rows[0]?.standard_conforming_strings === "on";
+  const prepared = new Map<string, string | null>();
+  const preparedName = async (sql: string): Promise<string | null> => {
+    let name = prepared.get(sql);
+    if (name !== undefined) return name;
+    name = prepared.size < MAX_PREPARED ? `rotabot_${prepared.size}` : null;
+    if (name) {
+      // Once per statement text and process: not counted in the per-turn figures (DriverStats).
+      try {
+        await db.exec(`PREPARE ${name} AS ${sql}`);
+      } catch {
+        name = null;
+      }
+    }
+    prepared.set(sql, name);
+    return name;
+  };
+  const plain = wrap(db);
+  const root: SqlExecutor = {
+    async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+      const literals = conforming && params.length > 0 ? sqlLiterals(params) : undefined;
+      const name = literals ? await preparedName(sql) : null;
+      if (!literals || !name) return plain.query<R>(sql, params);
+      stats.statements++;
+      stats.roundTrips++;
+      let results;
+      try {
+        results = await db.exec(`EXECUTE ${name}(${literals.join(", ")})`);
+      } catch (err) {
+        // A plan made before a change of the tables it reads ("cached plan must not change result type").
+        if ((err as { code?: string }).code !== "0A000") throw err;
+        prepared.set(sql, null);
+        return plain.query<R>(sql, params);
+      }
+      const r = results[results.length - 1];
+      return { rows: (r?.rows ?? []) as R[], rowCount: r?.affectedRows ?? r?.rows.length ?? 0 };
+    },
+    exec: plain.exec,
+  };
   // PGlite runs one statement at a time on this thread. Our own two-lane queue feeds it
   // one job at a time, so a webhook's insert waits for the statement or transaction in
   // progress only, not for every worker query queued before it.
