@@ -26,6 +26,14 @@ describe("the offline classifier", () => {
     expect(top("how much does an observershp cost")).toBe("costs");
   });
 
+  it("reads forum shorthand through the vocabulary: 'sub-i' as one word (its 'i' is a stopword), 'b4', 'exp'", () => {
+    expect(nlu.analyze("does a sub-I count as an elective").tokens).toContain("subinternship");
+    expect(top("does a sub-I count as an elective")).toBe("rotation_types");
+    expect(nlu.analyze("how many months b4 should i apply").tokens).toContain("before");
+    expect(top("how many months b4 should i apply for an elective")).toBe("timing");
+    expect(nlu.analyze("clinical exp in the us").tokens).toContain("experience");
+  });
+
   it("finds the subjects a message names, through the vocabulary", () => {
     expect(nlu.analyze("diff between obs and externship").topics).toEqual(["observership", "externship"]);
   });
