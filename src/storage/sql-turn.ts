@@ -46,8 +46,8 @@ export function turnStatement(t: TurnRecord): { sql: string; params: unknown[]; 
       parts.push(`queued AS (INSERT INTO outbox (dedupe_key, channel, conversation, payload, next_attempt_at, created_at)
          SELECT r.dedupe_key, $1, $2, r.payload, ${due}, now() FROM (VALUES ${rows.join(", ")}) AS r(n, dedupe_key, payload)
          ORDER BY r.n
-         ON CONFLICT (dedupe_key) DO NOTHING
-         RETURNING ${claimUntil ? `${OUTBOX_COLUMNS}, next_attempt_at = ${claimUntil}::timestamptz AS claimed` : "id"})`);
+         ON CONFLICT (dedupe_key) DO NOTHING${claimUntil ? `
+         RETURNING ${OUTBOX_COLUMNS}, next_attempt_at = ${claimUntil}::timestamptz AS claimed` : ""})`);
       if (claimUntil) {
         // The replies' INSERT becomes a CTE too, so that the statement returns the claimed row.
         const sql = `WITH ${parts.join(",\n")},\nreplies AS (${replies})\nSELECT ${OUTBOX_COLUMNS} FROM queued WHERE claimed`;
