@@ -7,21 +7,23 @@
  */
 export function sqlLiteral(value: unknown): string | undefined {
   if (value === null || value === undefined) return "NULL";
-  if (typeof value === "string") return quote(value);
-  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return quote(String(value));
+  if (isScalar(value)) return quote(String(value));
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : quote(value.toISOString());
   if (Array.isArray(value)) {
     const items: string[] = [];
     for (const item of value) {
       if (item === null || item === undefined) items.push("NULL");
-      else if (typeof item === "string" || typeof item === "number" || typeof item === "bigint" || typeof item === "boolean") {
-        items.push(`"${String(item).replace(/[\\"]/g, (c) => `\\${c}`)}"`);
-      } else return undefined;
+      else if (isScalar(item)) items.push(`"${String(item).replace(/[\\"]/g, (c) => `\\${c}`)}"`);
+      else return undefined;
     }
     return quote(`{${items.join(",")}}`);
   }
   return undefined;
 }
+
+/** A text, number or boolean: written as its string form. */
+const isScalar = (v: unknown): v is string | number | bigint | boolean =>
+  typeof v === "string" || typeof v === "number" || typeof v === "bigint" || typeof v === "boolean";
 
 function quote(text: string): string | undefined {
   return text.includes("\u0000") ? undefined : `'${text.replace(/'/g, "''")}'`;
