@@ -13,7 +13,7 @@ import { createLlmTestBot, type LlmTestBot } from "./helpers.js";
 const SPANISH = "¿cuánto cuesta una observación en un hospital de Estados Unidos?";
 const FACT = /\$1,500 for 2 weeks/;
 /** English, but the offline classifier is unsure of it (costs, below the consult threshold): it goes to the model. */
-const UNSURE = "are telerotations cheaper than going to the us physically";
+const UNSURE = "is doing it remotely cheaper than actually going there";
 const UNSURE_FACT = /\$1,150–1,350 per 4 weeks/;
 const DEADLINE_MS = 1500;
 
