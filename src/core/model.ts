@@ -40,6 +40,8 @@ export interface Citation {
   title: string;
   sources: { name: string; url?: string }[];
   reviewed: string;
+  /** The whole entry was shown ("Tell me more"): its Sources line lists every source with its link. */
+  full?: boolean;
 }
 
 export interface Reply {

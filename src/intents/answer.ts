@@ -1,7 +1,7 @@
 import type { Citation, QuickReply, Reply } from "../core/model.js";
 import type { ConversationState } from "../core/state.js";
 import type { KnowledgeBase, KnowledgeEntry } from "../knowledge/loader.js";
-import { paragraphs } from "../knowledge/paragraphs.js";
+import { answerUnits, joinUnits } from "../knowledge/paragraphs.js";
 import { PAYLOAD } from "../nlu/understand.js";
 
 const MAX_LISTED_SOURCES = 1;
@@ -9,15 +9,25 @@ const MAX_LISTED_SOURCES = 1;
 
 
 /**
- * An entry's direct answer and the rest: its first paragraph, and the next ones
- * while the whole stays within `maxChars` (`answer_max_chars` in _messages.yaml).
+ * An entry's direct answer and the rest: its first paragraph, then the next
+ * paragraphs and list items, in order, while the whole stays within `maxChars`
+ * (`answer_max_chars` in _messages.yaml). A long list is cut between items, so
+ * its first items are read at once and the others are behind "Tell me more".
  */
 export function splitAnswer(entry: KnowledgeEntry, maxChars: number): { direct: string; rest: string } {
-  const parts = paragraphs(entry.body);
+  const units = answerUnits(entry.body);
   let n = 1;
-  let length = parts[0]?.length ?? 0;
-  while (n < parts.length && length + 2 + (parts[n] as string).length <= maxChars) length += 2 + (parts[n++] as string).length;
-  return { direct: parts.slice(0, n).join("\n\n"), rest: parts.slice(n).join("\n\n") };
+  let length = units[0]?.text.length ?? 0;
+  while (n < units.length) {
+    const next = units[n] as (typeof units)[number];
+    const added = (next.inList ? 1 : 2) + next.text.length;
+    if (length + added > maxChars) break;
+    length += added;
+    n++;
+  }
+  // The rest opens with a paragraph of its own, even where the cut fell inside a list.
+  const rest = units.slice(n).map((u, i) => (i === 0 ? { ...u, inList: false } : u));
+  return { direct: joinUnits(units.slice(0, n)), rest: joinUnits(rest) };
 }
 
 export function citationOf(entry: KnowledgeEntry): Citation {
@@ -38,20 +48,33 @@ export function answerFrom(entry: KnowledgeEntry, kb: KnowledgeBase): Reply {
 /** The rest of an entry, after the direct answer the student already read ("Tell me more"). */
 export function restFrom(entry: KnowledgeEntry, kb: KnowledgeBase): Reply {
   const { rest } = splitAnswer(entry, kb.messages.answer_max_chars);
-  return { text: rest || entry.body, citations: [citationOf(entry)] };
+  return { text: rest || entry.body, citations: [{ ...citationOf(entry), full: true }] };
 }
 
-/** "Sources: AMA, … (https://…) +2. (2026-11-22)": where a reply's answers come from, in one line. */
+/**
+ * Where a reply's answers come from, in one line. After a direct answer it is
+ * short, "Sources: AMA (https://…) +2. (2026-11-22)": the first source's
+ * publisher and link, and how many more there are; after "Tell me more" (a
+ * citation marked `full`) it lists every source by its whole name and link.
+ */
 export function sourcesLine(citations: readonly Citation[], kb: KnowledgeBase): string | undefined {
   const seen = new Set<string>();
   const sources = citations.flatMap((c) => c.sources).filter((s) => (seen.has(s.name) ? false : (seen.add(s.name), true)));
   if (sources.length === 0) return undefined;
+  const reviewed = citations.map((c) => c.reviewed).sort()[0];
+  if (citations.some((c) => c.full)) {
+    const all = sources.map((s) => (s.url ? `${s.name} (${s.url})` : s.name)).join("; ");
+    return `${kb.messages.sources_label}: ${all}. (${reviewed})`;
+  }
   const listed = sources
     .slice(0, MAX_LISTED_SOURCES)
-    .map((s) => (s.url ? `${s.name} (${s.url})` : s.name))
+    .map((s) => {
+      // A source is named "Publisher, Title of the page"; the short line names the publisher, and links the page.
+      const publisher = s.name.split(", ")[0] as string;
+      return s.url ? `${publisher} (${s.url})` : publisher;
+    })
     .join("; ");
   const more = sources.length > MAX_LISTED_SOURCES ? ` +${sources.length - MAX_LISTED_SOURCES}` : "";
-  const reviewed = citations.map((c) => c.reviewed).sort()[0];
   return `${kb.messages.sources_label}: ${listed}${more}. (${reviewed})`;
 }
 

@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { KnowledgeError, type KnowledgeProblem } from "../core/errors.js";
-import { paragraphs } from "./paragraphs.js";
+import { answerUnits } from "./paragraphs.js";
 import { FACTUAL_INTENTS } from "../core/intents.js";
 import {
   messagesSchema,
@@ -125,7 +125,7 @@ export function checkKnowledge(dir: string, today: Date = new Date()): LoadResul
     if (sensitive) report(e.file, lineOf(e, ["reviewed"]), `time-sensitive (${sensitive}) but has no review_by: add review_by: YYYY-MM-DD, when to check it again`, "warning");
     if (allDatesPast(e, today0)) report(e.file, lineOf(e, ["facts", "dates"]), "every date under facts.dates has passed: add the current cycle's dates", "warning");
     if (!e.body.trim()) report(e.file, lineOf(e, ["id"]), "the answer text below the front matter is empty");
-    const direct = paragraphs(e.body)[0] ?? "";
+    const direct = answerUnits(e.body)[0]?.text ?? "";
     if (messages && direct.length > messages.answer_max_chars) {
       report(
         e.file,
