@@ -194,6 +194,16 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     return f;
   };
 
+  /** The known word a joined token is one typo away from; remembered like `corrections`, as the search is the costly part. */
+  const joinedTypos = new Map<string, string | null>();
+  const joinedTypo = (word: string): string | undefined => {
+    let c = joinedTypos.get(word);
+    if (c === undefined) {
+      c = nearestKnown(word, 1) ?? null;
+      if (joinedTypos.size < 20_000) joinedTypos.set(word, c);
+    }
+    return c ?? undefined;
+  };
   const isWord = (t: string) => known.has(t) || /\d/.test(t) || englishWords().has(t);
   /**
    * A word typed in pieces ("assalam o alaikum", "obser vership"): two or three adjacent tokens, one of them no
@@ -208,7 +218,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
         const pieces = tokens.slice(i, i + n);
         if (pieces.length < n || pieces.every(isWord)) continue;
         const word = pieces.join("");
-        const match = known.has(word) ? word : word.length >= JOIN_MIN_FOR_TYPO ? nearestKnown(word, 1) : undefined;
+        const match = known.has(word) ? word : word.length >= JOIN_MIN_FOR_TYPO ? joinedTypo(word) : undefined;
         if (match) {
           joined = match;
           i += n - 1;
@@ -241,6 +251,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     return out;
   };
   const topicsOf = new Map(kb.entries.map((e) => [e.id, e.topics]));
+  const NO_TOPICS: readonly string[] = [];
   const smalltalkTopics = new Set(kb.entries.filter((e) => e.intent === "smalltalk").flatMap((e) => e.topics));
   const followUpTable = phraseTable(voc.follow_up.map((p) => [true, [p]] as [true, string[]]));
 
@@ -283,9 +294,12 @@ export function createNlu(kb: KnowledgeBase): Nlu {
       for (const [id, score] of entryScores) {
         const intent = intentOf.get(id) as Intent;
         if (intent === "smalltalk" && !smalltalkCue && (scores.nearest.get(id) ?? 0) < SMALLTALK_WITHOUT_CUE) continue;
-        const own = topicsOf.get(id) ?? [];
-        const hits = own.filter((t) => topics.includes(t)).length;
-        const carried = own.filter((t) => inherited.includes(t)).length;
+        let hits = 0;
+        let carried = 0;
+        for (const t of topicsOf.get(id) ?? NO_TOPICS) {
+          if (topics.includes(t)) hits++;
+          if (inherited.includes(t)) carried++;
+        }
         // A question the knowledge base lists word for word is that entry's, whatever else it resembles.
         const exact = (scores.nearest.get(id) ?? 0) >= EXACT_MATCH ? EXACT_BONUS : 0;
         const ranked = score * (1 + CONTEXT_GAIN * carried) + TOPIC_BONUS * hits + exact;

@@ -25,21 +25,29 @@ export function createNaiveBayes(docs: { label: string; features: Map<string, nu
   }
   const labels = [...counts.keys()];
   const v = vocabulary.size;
+  // Each feature's log likelihood under every label, computed once: a message's posterior is then a sum of table rows.
+  const denominators = labels.map((label) => (totals.get(label) ?? 0) + alpha * v);
+  const logLikelihood = new Map<string, Float64Array>();
+  for (const k of vocabulary) {
+    logLikelihood.set(k, Float64Array.from(labels, (label, i) => Math.log((((counts.get(label) as Map<string, number>).get(k) ?? 0) + alpha) / (denominators[i] as number))));
+  }
+  const logs = new Float64Array(labels.length);
   return {
     posterior(features) {
-      const known = [...features].filter(([k]) => vocabulary.has(k));
-      if (known.length === 0) return new Map();
-      const logs = labels.map((label) => {
-        const c = counts.get(label) as Map<string, number>;
-        const denominator = (totals.get(label) ?? 0) + alpha * v;
-        let sum = 0;
-        for (const [k, n] of known) sum += n * Math.log(((c.get(k) ?? 0) + alpha) / denominator);
-        return sum;
-      });
-      const max = Math.max(...logs);
-      const exps = logs.map((l) => Math.exp(l - max));
-      const z = exps.reduce((a, b) => a + b, 0);
-      return new Map(labels.map((label, i) => [label, (exps[i] as number) / z]));
+      logs.fill(0);
+      let known = 0;
+      for (const [k, n] of features) {
+        const row = logLikelihood.get(k);
+        if (!row) continue;
+        known++;
+        for (let i = 0; i < row.length; i++) logs[i] = (logs[i] as number) + n * (row[i] as number);
+      }
+      if (known === 0) return new Map();
+      let max = -Infinity;
+      for (const l of logs) if (l > max) max = l;
+      let z = 0;
+      for (const l of logs) z += Math.exp(l - max);
+      return new Map(labels.map((label, i) => [label, Math.exp((logs[i] as number) - max) / z]));
     },
   };
 }
