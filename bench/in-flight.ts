@@ -44,6 +44,8 @@ interface InFlightOptions {
   prefix?: string;
   /** Print each statement's count and time per turn on stderr. */
   trace?: boolean;
+  /** Untimed turns first, on conversations of their own (default 200). */
+  warmup?: number;
   /** Called when the inbox is loaded; the timed part starts when it resolves (a start signal). */
   ready?: () => Promise<void>;
 }
@@ -79,7 +81,7 @@ export async function measureInFlight(target: StorageTarget, label: string, o: I
     await worker.idle();
   };
   try {
-    await drain(await load(workload(WARMUP, 20), "warmup"));
+    await drain(await load(workload(o.warmup ?? WARMUP, 20), "warmup"));
     const conversations = await load(workload(o.turns, o.conversations), "bench");
     await o.ready?.();
     const before = replies;
@@ -117,7 +119,7 @@ export async function measureInFlight(target: StorageTarget, label: string, o: I
 }
 
 /** `npm run bench -- in-flight-worker`: one process's figures as JSON; with --wait-for-go it starts the timed part on a line on stdin. */
-export async function runInFlightWorker(o: { store: "pglite" | "postgres"; dataDir?: string; turns: number; conversations: number; concurrency: number; prefix?: string; waitForGo?: boolean; trace?: boolean }) {
+export async function runInFlightWorker(o: { store: "pglite" | "postgres"; dataDir?: string; turns: number; conversations: number; concurrency: number; warmup?: number; prefix?: string; waitForGo?: boolean; trace?: boolean }) {
   const db = loadConfig().database;
   const target: StorageTarget = o.store === "postgres" && db.kind === "postgres" ? db : { kind: "pglite", dataDir: o.dataDir };
   const ready = o.waitForGo

@@ -58,10 +58,11 @@ program
   .option("--turns <n>", "number of turns", positiveInt, 2000)
   .option("--conversations <n>", "number of conversations", positiveInt, 1000)
   .option("--concurrency <n>", "conversations in flight (WORKER_CONCURRENCY)", positiveInt, 16)
+  .option("--warmup <n>", "untimed turns first, on conversations of their own", positiveInt, 200)
   .option("--prefix <p>", "prefix of this process's conversation ids", "")
   .option("--wait-for-go", "print 'ready' on stderr once the inbox is loaded, and start on a line on stdin")
   .option("--trace", "print each statement's count per turn and mean time on stderr")
-  .action(async (opts: { store: "pglite" | "postgres"; dataDir?: string; turns: number; conversations: number; concurrency: number; prefix: string; waitForGo?: boolean; trace?: boolean }) => {
+  .action(async (opts: { store: "pglite" | "postgres"; dataDir?: string; turns: number; conversations: number; concurrency: number; warmup: number; prefix: string; waitForGo?: boolean; trace?: boolean }) => {
     const { runInFlightWorker } = await import("./in-flight.js");
     await runInFlightWorker(opts);
   });
