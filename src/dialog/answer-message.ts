@@ -8,7 +8,7 @@ import type { LoadedKnowledge } from "../nlu/knowledge-source.js";
 import type { Understanding } from "../nlu/understanding.js";
 import { withSources } from "../intents/answer.js";
 import type { KnowledgeBase } from "../knowledge/loader.js";
-import { PAYLOAD, understand } from "../nlu/understand.js";
+import { MIN_CONFIDENCE, PAYLOAD, understand } from "../nlu/understand.js";
 import { answerOne, askToConfirm } from "./answer-one.js";
 import { applyHint } from "./language-assist.js";
 import { planQuestions, type PlannedQuestion } from "./questions.js";
@@ -144,6 +144,10 @@ function understandQuestion(
 ): Understanding {
   const story = [...lead, ...after];
   if (story.length === 0) return understandPart(text, state);
+  // A request for a person ("can you book one for me?") is what the student asks, however much the story around it
+  // names: the story is for the counselor.
+  const request = understandPart(text, state);
+  if (request.intent === "counselor" && !request.fellBack && request.confidence >= MIN_CONFIDENCE) return request;
   const together = understandPart([...lead, text, ...after].join(". "), state);
   if (story.join(" ").split(/\s+/).length <= SHORT_CONTEXT_WORDS) return together;
   const storyTopics = [...new Set(story.flatMap((l) => understandPart(l, state).analysis.topics))];

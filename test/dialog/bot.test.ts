@@ -236,3 +236,11 @@ describe("delivery guarantees", () => {
     await talk(t.bot, "forgetful").user("/profile").expectReply((text) => expect(text).toBe(messages().profile_empty));
   });
 });
+
+describe("a request for a person inside a story", () => {
+  it("offers a counselor when the asked sentence wants someone to arrange a rotation, whatever subjects the story names", async () => {
+    await talk(t.bot)
+      .user("I want a cardiology elective in Texas for April 2027. Could you arrange one for me? I'm a final year student from Nepal with Step 1 done.")
+      .expectIntent("counselor");
+  });
+});
