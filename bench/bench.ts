@@ -18,7 +18,11 @@ import { workload } from "./workload.js";
 const BIN = join(PACKAGE_ROOT, "src", "bin.js");
 
 
-/** Turns run before timing starts, on their own conversations: JIT and WebAssembly tier-up. */
+/**
+ * Turns run before timing starts, on their own conversations: JIT and WebAssembly tier-up. 200 by default, as in
+ * every earlier round; V8 is still optimizing (and re-optimizing) the classifier then, on a background thread that
+ * takes one of the machine's cores for 40-60 ms at a time. `--warmup 3000` measures a process that has settled.
+ */
 const WARMUP_TURNS = 200;
 
 export interface BenchFigures {
@@ -42,7 +46,7 @@ export interface BenchFigures {
 }
 
 /** Runs the workload through bot.handle on one store, in this process. */
-export async function measureTurns(target: StorageTarget, turns: number, conversations: number, label: string, options: { profile?: string } = {}): Promise<BenchFigures> {
+export async function measureTurns(target: StorageTarget, turns: number, conversations: number, label: string, options: { profile?: string; warmup?: number } = {}): Promise<BenchFigures> {
   const config = loadConfig();
   const { kb } = loadKnowledge(config.knowledgeDir);
   const storage = await openStorage(target);
@@ -59,7 +63,7 @@ export async function measureTurns(target: StorageTarget, turns: number, convers
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   };
   try {
-    for (const [i, w] of workload(WARMUP_TURNS, 20).entries()) {
+    for (const [i, w] of workload(options.warmup ?? WARMUP_TURNS, 20).entries()) {
       const t0 = performance.now();
       await bot.handle({ id: `warmup-${i}`, channel: "test", conversation: `warmup-${w.conversation}`, sender: w.conversation, text: w.text, receivedAt: new Date() });
       if (i === 0) firstTurnMs = performance.now() - t0;
@@ -106,10 +110,10 @@ export async function measureTurns(target: StorageTarget, turns: number, convers
 }
 
 /** The measured process of `npm run bench -- worker`: one store's figures as JSON on stdout. */
-export async function runTurnsWorker(store: "pglite" | "postgres", opts: { turns: number; conversations: number; dataDir?: string; profile?: string }): Promise<void> {
+export async function runTurnsWorker(store: "pglite" | "postgres", opts: { turns: number; conversations: number; dataDir?: string; profile?: string; warmup?: number }): Promise<void> {
   const db = loadConfig().database;
   const target: StorageTarget = store === "postgres" && db.kind === "postgres" ? db : { kind: "pglite", dataDir: opts.dataDir };
-  const figures = await measureTurns(target, opts.turns, opts.conversations, store, { profile: opts.profile });
+  const figures = await measureTurns(target, opts.turns, opts.conversations, store, { profile: opts.profile, warmup: opts.warmup });
   process.stdout.write(JSON.stringify(figures));
 }
 
@@ -174,6 +178,8 @@ export async function runBench(opts: {
   /** The inbox worker with conversations in flight, and two processes on PostgreSQL (default on). */
   inFlight?: boolean;
   concurrency?: number;
+  /** Untimed turns before each measured process's timed ones (default 200). */
+  warmup?: number;
   saveBaseline?: boolean;
 }): Promise<void> {
   const slackBench = async () => {
@@ -182,7 +188,7 @@ export async function runBench(opts: {
   };
   if (opts.slackOnly) return slackBench();
   const config = loadConfig();
-  const run = startRun();
+  const run = startRun(opts.warmup ?? WARMUP_TURNS);
   const print = (f: BenchFigures) =>
     console.log(
       `${f.store.padEnd(18)} ${f.turns} turns  ${f.turnsPerSecond.toFixed(0).padStart(5)} turns/s  p50 ${f.p50Ms.toFixed(2)} ms  p99 ${f.p99Ms.toFixed(2)} ms  ` +
@@ -198,12 +204,13 @@ export async function runBench(opts: {
         (f.serverCpuUsPerTurn === null ? "" : ` + server ${(f.serverCpuUsPerTurn / 1000).toFixed(2)} ms`) +
         `  SQL ${f.statementsPerTurn.toFixed(2)} statements, ${f.roundTripsPerTurn.toFixed(2)} round trips, ${f.transactionsPerTurn.toFixed(2)} transactions`,
     );
-  const turnArgs = ["--turns", String(opts.turns), "--conversations", String(opts.conversations)];
-  const flightArgs = ["--turns", String(opts.turns), "--conversations", String(Math.max(opts.conversations, 1000)), "--concurrency", String(opts.concurrency ?? 16)];
+  const warmup = opts.warmup ?? WARMUP_TURNS;
+  const turnArgs = ["--turns", String(opts.turns), "--conversations", String(opts.conversations), "--warmup", String(warmup)];
+  const flightArgs = ["--turns", String(opts.turns), "--conversations", String(Math.max(opts.conversations, 1000)), "--concurrency", String(opts.concurrency ?? 16), "--warmup", String(warmup)];
   const tmp = mkdtempSync(join(tmpdir(), "rotabot-bench-"));
   try {
     console.log(
-      `rotabot bench: ${opts.turns} turns over ${opts.conversations} conversations through bot.handle, after ${WARMUP_TURNS} untimed warm-up turns; node ${process.version}, load average ${loadavg()
+      `rotabot bench: ${opts.turns} turns over ${opts.conversations} conversations through bot.handle, after ${warmup} untimed warm-up turns; node ${process.version}, load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(" ")}`,
     );

@@ -19,6 +19,8 @@ export interface RunFigures {
   node: string;
   /** The 1-minute load average at the start and the end of the run. */
   load: [number, number];
+  /** Untimed warm-up turns per measured process (absent in runs before 4 Dec 2026, which used 200). */
+  warmup?: number;
   figures: Record<string, number>;
 }
 
@@ -28,14 +30,14 @@ const SETTINGS = new Set(["turns", "concurrency", "processes", "startedAt", "end
 /** Higher is better for these; lower for the rest (times, CPU, statements, memory). */
 const HIGHER_IS_BETTER = /turnsPerSecond|replies|accepted/;
 
-export function startRun(): { add(prefix: string, figures: object): void; finish(): RunFigures } {
+export function startRun(warmup = 200): { add(prefix: string, figures: object): void; finish(): RunFigures } {
   const load0 = loadavg()[0] as number;
   const figures: Record<string, number> = {};
   return {
     add(prefix, f) {
       for (const [k, v] of Object.entries(f)) if (typeof v === "number" && Number.isFinite(v) && !SETTINGS.has(k)) figures[`${prefix}.${k}`] = v;
     },
-    finish: () => ({ at: new Date().toISOString(), node: process.version, load: [load0, loadavg()[0] as number], figures }),
+    finish: () => ({ at: new Date().toISOString(), node: process.version, load: [load0, loadavg()[0] as number], warmup, figures }),
   };
 }
 
@@ -61,6 +63,8 @@ export function saveAndCompare(run: RunFigures, print: (line: string) => void, o
   for (const [name, other] of against) {
     if (!other) continue;
     print(`\nagainst the ${name} (${other.at}, load ${other.load.map((l) => l.toFixed(1)).join("→")}; this run's load ${run.load.map((l) => l.toFixed(1)).join("→")}): this / that`);
+    const warmups = [run.warmup ?? 200, other.warmup ?? 200];
+    if (warmups[0] !== warmups[1]) print(`  (warm-up ${warmups[0]} turns against ${warmups[1]}: the turn figures differ by that too)`);
     for (const [key, value] of Object.entries(run.figures)) {
       const old = other.figures[key];
       if (old === undefined || old === 0) continue;

@@ -24,8 +24,9 @@ program
   .option("--slack-leads <n>", "leads timed for the lead-to-card latency (about 1.1 s each)", positiveInt, 30)
   .option("--no-in-flight", "skip the inbox worker with conversations in flight and the two-process figure")
   .option("--concurrency <n>", "conversations in flight in the inbox worker figures (WORKER_CONCURRENCY)", positiveInt, 16)
+  .option("--warmup <n>", "untimed turns in each measured process before its timed ones (3000: a settled process)", positiveInt, 200)
   .option("--save-baseline", "also save this run's figures as bench/results/baseline.json")
-  .action(async (opts: { turns: number; conversations: number; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookRate: number; onlyWebhooks?: boolean; slack?: boolean; slackLeads: number; inFlight: boolean; concurrency: number; saveBaseline?: boolean }) => {
+  .action(async (opts: { turns: number; warmup: number; conversations: number; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookRate: number; onlyWebhooks?: boolean; slack?: boolean; slackLeads: number; inFlight: boolean; concurrency: number; saveBaseline?: boolean }) => {
     if (opts.onlyWebhooks) {
       const { runWebhookBench } = await import("./webhooks.js");
       await runWebhookBench({ seconds: opts.webhookSeconds, telegramSeconds: opts.telegramSeconds, rate: opts.webhookRate, chats: 500 }, console.log);
@@ -45,7 +46,8 @@ program
   .option("--turns <n>", "number of turns", positiveInt, 2000)
   .option("--conversations <n>", "number of conversations", positiveInt, 200)
   .option("--profile <file>", "write a CPU profile of the timed turns (.cpuprofile) to this file")
-  .action(async (opts: { store: "pglite" | "postgres"; dataDir?: string; turns: number; conversations: number; profile?: string }) => {
+  .option("--warmup <n>", "untimed turns first, on conversations of their own", positiveInt, 200)
+  .action(async (opts: { store: "pglite" | "postgres"; dataDir?: string; turns: number; conversations: number; profile?: string; warmup: number }) => {
     const { runTurnsWorker } = await import("./bench.js");
     await runTurnsWorker(opts.store, opts);
   });
