@@ -9,7 +9,7 @@ import { loadEvalSet, runEval } from "../../eval/eval.js";
  */
 const MAIN_FLOOR = { intentAccuracy: 0.95, factRecall: 0.935 };
 /** The forum set (written by an agent that had not read src/): the development set, whose failures are printed. */
-const FORUM_FLOOR = { rightRate: 0.724, factRecall: 0.748, confidentlyWrongAtMost: 0.21 };
+const FORUM_FLOOR = { rightRate: 0.728, factRecall: 0.75, confidentlyWrongAtMost: 0.207 };
 /** The second forum set, by another such agent: held out, its failures never printed, nobody tunes on it. */
 const FORUM_B_FLOOR = { rightRate: 0.702, factRecall: 0.728, confidentlyWrongAtMost: 0.243 };
 
@@ -21,19 +21,14 @@ describe("the labelled eval sets (npm run eval)", () => {
     expect(result.factRecall).toBeGreaterThanOrEqual(MAIN_FLOOR.factRecall);
   }, 180_000);
 
-  it("keeps the forum set's right-entry rate and fact recall above the floor, and confident mistakes under it", async () => {
-    const result = await runEval(loadEvalSet("forum"));
-    expect(result.cases).toBeGreaterThanOrEqual(300);
-    expect(result.rightRate).toBeGreaterThanOrEqual(FORUM_FLOOR.rightRate);
-    expect(result.factRecall).toBeGreaterThanOrEqual(FORUM_FLOOR.factRecall);
-    expect(result.confidentlyWrongRate).toBeLessThanOrEqual(FORUM_FLOOR.confidentlyWrongAtMost);
-  }, 180_000);
-
-  it("keeps the held-out forum-b set's right-entry rate and fact recall above the floor, and confident mistakes under it", async () => {
-    const result = await runEval(loadEvalSet("forum-b"));
-    expect(result.cases).toBeGreaterThanOrEqual(250);
-    expect(result.rightRate).toBeGreaterThanOrEqual(FORUM_B_FLOOR.rightRate);
-    expect(result.factRecall).toBeGreaterThanOrEqual(FORUM_B_FLOOR.factRecall);
-    expect(result.confidentlyWrongRate).toBeLessThanOrEqual(FORUM_B_FLOOR.confidentlyWrongAtMost);
+  it.each([
+    { set: "forum" as const, what: "the forum set", floor: FORUM_FLOOR, cases: 300 },
+    { set: "forum-b" as const, what: "the held-out forum-b set", floor: FORUM_B_FLOOR, cases: 250 },
+  ])("keeps $what's right-entry rate and fact recall above the floor, and confident mistakes under it", async ({ set, floor, cases }) => {
+    const result = await runEval(loadEvalSet(set));
+    expect(result.cases).toBeGreaterThanOrEqual(cases);
+    expect(result.rightRate).toBeGreaterThanOrEqual(floor.rightRate);
+    expect(result.factRecall).toBeGreaterThanOrEqual(floor.factRecall);
+    expect(result.confidentlyWrongRate).toBeLessThanOrEqual(floor.confidentlyWrongAtMost);
   }, 180_000);
 });
