@@ -20,6 +20,7 @@ function statementName(sql: string): string {
 }
 
 const UNLOCK = "SELECT pg_advisory_unlock(hashtextextended($1, 0))";
+const TRY_LOCK = "SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok";
 
 /** PostgreSQL through a `pg` pool. */
 export function createPgDriver(options: { connectionString: string; max?: number; maxLocks?: number }): SqlDriver {
@@ -84,7 +85,7 @@ export function createPgDriver(options: { connectionString: string; max?: number
       const { client, release } = await checkOut(lockPool);
       let ok = false;
       try {
-        const r = await send<{ ok: boolean }>(client, "SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key]);
+        const r = await send<{ ok: boolean }>(client, { name: statementName(TRY_LOCK), text: TRY_LOCK, values: [key] });
         ok = r.rows[0]?.ok === true;
       } catch (err) {
         release(true);
