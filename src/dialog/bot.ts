@@ -43,6 +43,11 @@ export interface HandleResult {
   lead?: { id: number; status: LeadStatus };
   /** `process` with `claimFirstReplyMs`: the first reply's outbox row, claimed for the caller to send. */
   claimed?: OutboxItem;
+  /**
+   * The conversation as the turn saved it, when no lead is open or was written in it: what `store.load` would read
+   * now. The inbox worker hands it to the next message of the same sender in the batch (ProcessOptions.conversation).
+   */
+  after?: LoadedConversation;
 }
 
 export interface ProcessOptions {

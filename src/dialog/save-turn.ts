@@ -20,13 +20,14 @@ export async function saveTurn(ctx: TurnContext, o: { store: ConversationStore; 
     o.log.info({ channel: inbound.channel, conversation: inbound.conversation }, "student data erased on request");
     return { handled: true, intent, replies: result.replies };
   }
+  const state = { ...outcome.state, turns: conversation.state.turns + 1 };
   const saved = await o.store.saveTurn({
     inbound,
     intent,
     confidence: outcome.confidence,
     fellBack: result.fellBack ?? false,
     replies: result.replies,
-    state: { ...outcome.state, turns: conversation.state.turns + 1 },
+    state,
     profile: outcome.profile,
     profileChanged: outcome.profile !== conversation.profile,
     at: o.at,
@@ -43,5 +44,8 @@ export async function saveTurn(ctx: TurnContext, o: { store: ConversationStore; 
     replies: result.replies,
     ...(saved.lead ? { lead: { id: saved.lead.id, status: saved.lead.status } } : {}),
     ...(saved.claimed ? { claimed: saved.claimed } : {}),
+    // The conversation as this turn left it, for the next message of the same batch; only where no lead is open or
+    // written (a lead is also changed from the counselor desk, so it is read afresh) and no consent was withdrawn.
+    ...(!conversation.lead && !ctx.lead && !ctx.withdrawConsent ? { after: { state, profile: outcome.profile, lead: null } } : {}),
   };
 }

@@ -3,7 +3,7 @@ import type { Bot } from "../dialog/bot.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { Channel } from "../core/model.js";
 import { brief, createOutboxDelivery } from "./outbox-delivery.js";
-import type { ChannelSender, InboxStore, OutboxItem, PendingMessage } from "../core/ports.js";
+import type { ChannelSender, InboxStore, LoadedConversation, OutboxItem, PendingMessage } from "../core/ports.js";
 
 export { backoffMs } from "./outbox-delivery.js";
 
@@ -154,6 +154,9 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
           if (first) deliver(sender, conversation);
           break;
         }
+        // The conversation as the previous turn of this batch left it: the next message of the same sender needs
+        // no read of its own (the batch read brings it for the first message only).
+        let after: { sender: string; conversation: LoadedConversation } | undefined;
         for (const message of batch) {
           // Stopping: the turn in flight finishes and its reply is sent; the rest waits in the inbox.
           if (stopping) break;
@@ -166,7 +169,10 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
           // Let waiting I/O (webhook requests to acknowledge) run first: an embedded database
           // answers through microtasks, and a backlog of turns would otherwise starve the acks.
           await new Promise<void>((resolve) => setImmediate(resolve));
-          deliver(sender, conversation, await processOne(sender, message));
+          const carried = !message.conversation && after?.sender === message.inbound.sender ? after.conversation : undefined;
+          const done = await processOne(sender, carried ? { ...message, conversation: carried } : message);
+          after = done?.after ? { sender: message.inbound.sender, conversation: done.after } : undefined;
+          deliver(sender, conversation, done?.claimed);
           answered++;
         }
         // A short batch was the whole backlog; anything accepted since is found after the lock is released.
@@ -180,8 +186,11 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
     if (!stopping && (yielded || pendingLeft)) again.add(keyOf(channel, conversation));
   }
 
-  /** One turn; returns its first reply's outbox row when the turn claimed it for delivery (see TurnRecord.claimFirstReplyMs). */
-  async function processOne(sender: ChannelSender, m: PendingMessage): Promise<OutboxItem | undefined> {
+  /**
+   * One turn; returns its first reply's outbox row when the turn claimed it for delivery (see
+   * TurnRecord.claimFirstReplyMs), and the conversation as the turn left it (HandleResult.after).
+   */
+  async function processOne(sender: ChannelSender, m: PendingMessage): Promise<{ claimed?: OutboxItem; after?: LoadedConversation } | undefined> {
     const { channel, id } = m.inbound;
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
@@ -200,7 +209,7 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
         ...(m.conversation ? { conversation: m.conversation } : {}),
       });
       observer.turn?.(channel, seconds(), m.recentCount > rateLimit ? "limited" : "answered");
-      return done.claimed;
+      return { ...(done.claimed ? { claimed: done.claimed } : {}), ...(done.after ? { after: done.after } : {}) };
     } catch (err) {
       if (isTransient(err)) throw err;
       const dead = m.attempts + 1 >= maxAttempts;
