@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Bot, ProcessOptions } from "../../src/dialog/bot.js";
 import { createInboxWorker } from "../../src/inbox/inbox-worker.js";
 import type { Inbound } from "../../src/core/model.js";
-import type { ChannelSender, InboxStore, LoadedConversation } from "../../src/core/ports.js";
+import type { ChannelSender, LoadedConversation } from "../../src/core/ports.js";
 import { parseState } from "../../src/core/state.js";
 import { createSqlInbox } from "../../src/storage/sql-inbox.js";
 import { createSqlStore } from "../../src/storage/sql-store.js";
 import { createTestBot } from "../helpers/bot.js";
-import { createPgliteTestDatabase, databaseKinds, type TestDatabase } from "../helpers/databases.js";
+import { databaseKinds } from "../helpers/databases.js";
+import { usePgliteInbox } from "../helpers/inbox.js";
 
 /**
  * Issue 18: the second message of a batch is given the conversation as the
@@ -25,15 +26,10 @@ const message = (conversation: string, n: number, sender = conversation): Inboun
 });
 
 describe("the inbox worker hands a turn's conversation to the next message of the batch", () => {
-  let db: TestDatabase;
-  let inbox: InboxStore;
-  beforeAll(async () => {
-    db = await createPgliteTestDatabase();
-    inbox = createSqlInbox(db.driver);
-  });
-  afterAll(() => db?.dispose());
+  const t = usePgliteInbox();
 
   async function drain(messages: Inbound[], after: (inbound: Inbound) => LoadedConversation | undefined) {
+    const { inbox } = t;
     for (const [i, m] of messages.entries()) await inbox.accept(m, { seq: i + 1 });
     const given: { id: string; conversation?: LoadedConversation }[] = [];
     const returned = new Map<string, LoadedConversation>();

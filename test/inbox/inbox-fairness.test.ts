@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Bot } from "../../src/dialog/bot.js";
 import { createInboxWorker } from "../../src/inbox/inbox-worker.js";
 import type { Inbound } from "../../src/core/model.js";
 import type { ChannelSender, InboxStore } from "../../src/core/ports.js";
-import { createSqlInbox } from "../../src/storage/sql-inbox.js";
-import { createPgliteTestDatabase, type TestDatabase } from "../helpers/databases.js";
+import { usePgliteInbox } from "../helpers/inbox.js";
 
 /**
  * Issue 14, high 2: the worker takes conversations round robin when they
@@ -12,13 +11,7 @@ import { createPgliteTestDatabase, type TestDatabase } from "../helpers/database
  * keep another student waiting behind all of it.
  */
 
-let db: TestDatabase;
-let inbox: InboxStore;
-beforeAll(async () => {
-  db = await createPgliteTestDatabase();
-  inbox = createSqlInbox(db.driver);
-});
-afterAll(() => db?.dispose());
+const t = usePgliteInbox();
 
 const message = (conversation: string, n: number): Inbound => ({
   id: `${conversation}-${n}`,
@@ -31,6 +24,7 @@ const message = (conversation: string, n: number): Inbound => ({
 
 describe("round robin between conversations", () => {
   it("with one slot, answers the second student right after the first student's turn in progress, not after their backlog of 8", async () => {
+    const { inbox } = t;
     for (let n = 1; n <= 8; n++) await inbox.accept(message("heavy", n), { seq: n });
     await inbox.accept(message("light", 1), { seq: 1 });
     const order: string[] = [];
@@ -57,6 +51,7 @@ describe("round robin between conversations", () => {
   });
 
   it("answers a student's burst of two in one go (one lock, one read of the inbox) even while others wait", async () => {
+    const { inbox } = t;
     const students = ["burst-a", "burst-b", "burst-c"];
     for (const c of students) for (let n = 1; n <= 2; n++) await inbox.accept(message(c, n), { seq: n });
     let locks = 0;
@@ -86,6 +81,7 @@ describe("round robin between conversations", () => {
   });
 
   it("drains a conversation again when another process took in its message while the lock was held (asked by the release)", async () => {
+    const { inbox } = t;
     const order: string[] = [];
     const bot = {
       async process(inbound: Inbound) {
