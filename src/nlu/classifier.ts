@@ -70,6 +70,8 @@ const NUMBER_WORDS = new Set("one two three four five six seven eight nine ten e
 
 const MONTHS = new Set(MONTH_NAMES);
 
+/** How many words' typo searches each classifier remembers. */
+const MEMO_WORDS = 20_000;
 /** Share of an entry's score from its single closest question; the rest comes from all its questions together. */
 const NEAREST_WEIGHT = 0.6;
 /** Cosine at which a message counts as one of an entry's own questions, and the bonus that gives. */
@@ -168,17 +170,20 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     }
     return undefined;
   };
-  const corrections = new Map<string, string>();
-  const correct = (t: string): string => {
-    // A real English word is never "corrected": "sort" is not "port", "march" is not "match".
-    if (known.has(t) || t.length < 4 || t.length > longestCorrectable || /\d/.test(t) || englishWords().has(t)) return t;
-    let c = corrections.get(t);
-    if (c === undefined) {
-      c = swappedKnown(t) ?? nearestKnown(t, t.length >= 9 ? 2 : 1) ?? t;
-      if (corrections.size < 20_000) corrections.set(t, c);
-    }
-    return c;
+  /** A word's typo search, remembered for up to MEMO_WORDS words: the search is the costly part of reading a message. */
+  const remembered = <V>(search: (w: string) => V): ((w: string) => V) => {
+    const memo = new Map<string, V>();
+    return (w) => {
+      if (memo.has(w)) return memo.get(w) as V;
+      const found = search(w);
+      if (memo.size < MEMO_WORDS) memo.set(w, found);
+      return found;
+    };
   };
+  const correction = remembered((t) => swappedKnown(t) ?? nearestKnown(t, t.length >= 9 ? 2 : 1) ?? t);
+  const correct = (t: string): string =>
+    // A real English word is never "corrected": "sort" is not "port", "march" is not "match".
+    known.has(t) || t.length < 4 || t.length > longestCorrectable || /\d/.test(t) || englishWords().has(t) ? t : correction(t);
 
   const features = (tokens: string[]): Map<string, number> => {
     // Numbers and month names say when, not what: "start in March 2027" is not a question about the ERAS calendar.
@@ -194,16 +199,8 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     return f;
   };
 
-  /** The known word a joined token is one typo away from; remembered like `corrections`, as the search is the costly part. */
-  const joinedTypos = new Map<string, string | null>();
-  const joinedTypo = (word: string): string | undefined => {
-    let c = joinedTypos.get(word);
-    if (c === undefined) {
-      c = nearestKnown(word, 1) ?? null;
-      if (joinedTypos.size < 20_000) joinedTypos.set(word, c);
-    }
-    return c ?? undefined;
-  };
+  /** The known word a joined token is one typo away from, if any. */
+  const joinedTypo = remembered((word) => nearestKnown(word, 1));
   const isWord = (t: string) => known.has(t) || /\d/.test(t) || englishWords().has(t);
   /**
    * A word typed in pieces ("assalam o alaikum", "obser vership"): two or three adjacent tokens, one of them no
