@@ -1,5 +1,5 @@
 import { silentLogger, type Logger } from "../logger.js";
-import type { Bot } from "../dialog/bot.js";
+import type { Bot, HandleResult } from "../dialog/bot.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { Channel } from "../core/model.js";
 import { brief, createOutboxDelivery } from "./outbox-delivery.js";
@@ -190,7 +190,7 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
    * One turn; returns its first reply's outbox row when the turn claimed it for delivery (see
    * TurnRecord.claimFirstReplyMs), and the conversation as the turn left it (HandleResult.after).
    */
-  async function processOne(sender: ChannelSender, m: PendingMessage): Promise<{ claimed?: OutboxItem; after?: LoadedConversation } | undefined> {
+  async function processOne(sender: ChannelSender, m: PendingMessage): Promise<Pick<HandleResult, "claimed" | "after"> | undefined> {
     const { channel, id } = m.inbound;
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
@@ -209,7 +209,7 @@ export function createInboxWorker(options: WorkerOptions): InboxWorker {
         ...(m.conversation ? { conversation: m.conversation } : {}),
       });
       observer.turn?.(channel, seconds(), m.recentCount > rateLimit ? "limited" : "answered");
-      return { ...(done.claimed ? { claimed: done.claimed } : {}), ...(done.after ? { after: done.after } : {}) };
+      return done;
     } catch (err) {
       if (isTransient(err)) throw err;
       const dead = m.attempts + 1 >= maxAttempts;

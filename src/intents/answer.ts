@@ -62,17 +62,14 @@ export function sourcesLine(citations: readonly Citation[], kb: KnowledgeBase): 
   const sources = citations.flatMap((c) => c.sources).filter((s) => (seen.has(s.name) ? false : (seen.add(s.name), true)));
   if (sources.length === 0) return undefined;
   const reviewed = citations.map((c) => c.reviewed).sort()[0];
+  const linked = (name: string, url?: string) => (url ? `${name} (${url})` : name);
   if (citations.some((c) => c.full)) {
-    const all = sources.map((s) => (s.url ? `${s.name} (${s.url})` : s.name)).join("; ");
-    return `${kb.messages.sources_label}: ${all}. (${reviewed})`;
+    return `${kb.messages.sources_label}: ${sources.map((s) => linked(s.name, s.url)).join("; ")}. (${reviewed})`;
   }
+  // A source is named "Publisher, Title of the page"; the short line names the publisher, and links the page.
   const listed = sources
     .slice(0, MAX_LISTED_SOURCES)
-    .map((s) => {
-      // A source is named "Publisher, Title of the page"; the short line names the publisher, and links the page.
-      const publisher = s.name.split(", ")[0] as string;
-      return s.url ? `${publisher} (${s.url})` : publisher;
-    })
+    .map((s) => linked(s.name.split(", ")[0] as string, s.url))
     .join("; ");
   const more = sources.length > MAX_LISTED_SOURCES ? ` +${sources.length - MAX_LISTED_SOURCES}` : "";
   return `${kb.messages.sources_label}: ${listed}${more}. (${reviewed})`;
