@@ -13,17 +13,11 @@ import { benchCommand } from "./command.js";
 import { startCost, startProfile } from "./cost.js";
 import type { InFlightFigures } from "./in-flight.js";
 import { saveAndCompare, startRun } from "./results.js";
-import { workload } from "./workload.js";
+import { WARMUP_TURNS, workload } from "./workload.js";
 
 const BIN = join(PACKAGE_ROOT, "src", "bin.js");
 
 
-/**
- * Turns run before timing starts, on their own conversations: JIT and WebAssembly tier-up. 200 by default, as in
- * every earlier round; V8 is still optimizing (and re-optimizing) the classifier then, on a background thread that
- * takes one of the machine's cores for 40-60 ms at a time. `--warmup 3000` measures a process that has settled.
- */
-const WARMUP_TURNS = 200;
 
 export interface BenchFigures {
   store: string;
@@ -188,7 +182,8 @@ export async function runBench(opts: {
   };
   if (opts.slackOnly) return slackBench();
   const config = loadConfig();
-  const run = startRun(opts.warmup ?? WARMUP_TURNS);
+  const warmup = opts.warmup ?? WARMUP_TURNS;
+  const run = startRun(warmup);
   const print = (f: BenchFigures) =>
     console.log(
       `${f.store.padEnd(18)} ${f.turns} turns  ${f.turnsPerSecond.toFixed(0).padStart(5)} turns/s  p50 ${f.p50Ms.toFixed(2)} ms  p99 ${f.p99Ms.toFixed(2)} ms  ` +
@@ -204,7 +199,6 @@ export async function runBench(opts: {
         (f.serverCpuUsPerTurn === null ? "" : ` + server ${(f.serverCpuUsPerTurn / 1000).toFixed(2)} ms`) +
         `  SQL ${f.statementsPerTurn.toFixed(2)} statements, ${f.roundTripsPerTurn.toFixed(2)} round trips, ${f.transactionsPerTurn.toFixed(2)} transactions`,
     );
-  const warmup = opts.warmup ?? WARMUP_TURNS;
   const turnArgs = ["--turns", String(opts.turns), "--conversations", String(opts.conversations), "--warmup", String(warmup)];
   const flightArgs = ["--turns", String(opts.turns), "--conversations", String(Math.max(opts.conversations, 1000)), "--concurrency", String(opts.concurrency ?? 16), "--warmup", String(warmup)];
   const tmp = mkdtempSync(join(tmpdir(), "rotabot-bench-"));

@@ -11,7 +11,7 @@ import { staticKnowledge } from "../src/nlu/knowledge-source.js";
 import { openStorage, type StorageTarget } from "../src/storage/open-storage.js";
 import { benchCommand } from "./command.js";
 import { startCost, traceStatements } from "./cost.js";
-import { workload } from "./workload.js";
+import { WARMUP_TURNS, workload } from "./workload.js";
 
 /**
  * The messenger path under load: messages already accepted into the inbox (as
@@ -44,13 +44,12 @@ interface InFlightOptions {
   prefix?: string;
   /** Print each statement's count and time per turn on stderr. */
   trace?: boolean;
-  /** Untimed turns first, on conversations of their own (default 200). */
+  /** Untimed turns first, on conversations of their own (default WARMUP_TURNS). */
   warmup?: number;
   /** Called when the inbox is loaded; the timed part starts when it resolves (a start signal). */
   ready?: () => Promise<void>;
 }
 
-const WARMUP = 200;
 
 export async function measureInFlight(target: StorageTarget, label: string, o: InFlightOptions): Promise<InFlightFigures> {
   const { kb } = loadKnowledge(loadConfig().knowledgeDir);
@@ -81,7 +80,7 @@ export async function measureInFlight(target: StorageTarget, label: string, o: I
     await worker.idle();
   };
   try {
-    await drain(await load(workload(o.warmup ?? WARMUP, 20), "warmup"));
+    await drain(await load(workload(o.warmup ?? WARMUP_TURNS, 20), "warmup"));
     const conversations = await load(workload(o.turns, o.conversations), "bench");
     await o.ready?.();
     const before = replies;

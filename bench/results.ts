@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { WARMUP_TURNS } from "./workload.js";
 
 /**
  * Each bench run's figures, saved as JSON (bench/results/last.json, not in git)
@@ -30,7 +31,7 @@ const SETTINGS = new Set(["turns", "concurrency", "processes", "startedAt", "end
 /** Higher is better for these; lower for the rest (times, CPU, statements, memory). */
 const HIGHER_IS_BETTER = /turnsPerSecond|replies|accepted/;
 
-export function startRun(warmup = 200): { add(prefix: string, figures: object): void; finish(): RunFigures } {
+export function startRun(warmup = WARMUP_TURNS): { add(prefix: string, figures: object): void; finish(): RunFigures } {
   const load0 = loadavg()[0] as number;
   const figures: Record<string, number> = {};
   return {
@@ -63,7 +64,7 @@ export function saveAndCompare(run: RunFigures, print: (line: string) => void, o
   for (const [name, other] of against) {
     if (!other) continue;
     print(`\nagainst the ${name} (${other.at}, load ${other.load.map((l) => l.toFixed(1)).join("→")}; this run's load ${run.load.map((l) => l.toFixed(1)).join("→")}): this / that`);
-    const warmups = [run.warmup ?? 200, other.warmup ?? 200];
+    const warmups = [run.warmup ?? WARMUP_TURNS, other.warmup ?? WARMUP_TURNS];
     if (warmups[0] !== warmups[1]) print(`  (warm-up ${warmups[0]} turns against ${warmups[1]}: the turn figures differ by that too)`);
     for (const [key, value] of Object.entries(run.figures)) {
       const old = other.figures[key];

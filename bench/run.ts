@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { positiveInt } from "../src/cli/options.js";
+import { WARMUP_TURNS } from "./workload.js";
 
 /**
  * `npm run bench`: speed and memory figures of the turn, the start-up, the
@@ -24,7 +25,7 @@ program
   .option("--slack-leads <n>", "leads timed for the lead-to-card latency (about 1.1 s each)", positiveInt, 30)
   .option("--no-in-flight", "skip the inbox worker with conversations in flight and the two-process figure")
   .option("--concurrency <n>", "conversations in flight in the inbox worker figures (WORKER_CONCURRENCY)", positiveInt, 16)
-  .option("--warmup <n>", "untimed turns in each measured process before its timed ones (3000: a settled process)", positiveInt, 200)
+  .option("--warmup <n>", "untimed turns in each measured process before its timed ones (3000: a settled process)", positiveInt, WARMUP_TURNS)
   .option("--save-baseline", "also save this run's figures as bench/results/baseline.json")
   .action(async (opts: { turns: number; warmup: number; conversations: number; webhooks: boolean; webhookSeconds: number; telegramSeconds: number; webhookRate: number; onlyWebhooks?: boolean; slack?: boolean; slackLeads: number; inFlight: boolean; concurrency: number; saveBaseline?: boolean }) => {
     if (opts.onlyWebhooks) {
@@ -46,7 +47,7 @@ program
   .option("--turns <n>", "number of turns", positiveInt, 2000)
   .option("--conversations <n>", "number of conversations", positiveInt, 200)
   .option("--profile <file>", "write a CPU profile of the timed turns (.cpuprofile) to this file")
-  .option("--warmup <n>", "untimed turns first, on conversations of their own", positiveInt, 200)
+  .option("--warmup <n>", "untimed turns first, on conversations of their own", positiveInt, WARMUP_TURNS)
   .action(async (opts: { store: "pglite" | "postgres"; dataDir?: string; turns: number; conversations: number; profile?: string; warmup: number }) => {
     const { runTurnsWorker } = await import("./bench.js");
     await runTurnsWorker(opts.store, opts);
@@ -60,7 +61,7 @@ program
   .option("--turns <n>", "number of turns", positiveInt, 2000)
   .option("--conversations <n>", "number of conversations", positiveInt, 1000)
   .option("--concurrency <n>", "conversations in flight (WORKER_CONCURRENCY)", positiveInt, 16)
-  .option("--warmup <n>", "untimed turns first, on conversations of their own", positiveInt, 200)
+  .option("--warmup <n>", "untimed turns first, on conversations of their own", positiveInt, WARMUP_TURNS)
   .option("--prefix <p>", "prefix of this process's conversation ids", "")
   .option("--wait-for-go", "print 'ready' on stderr once the inbox is loaded, and start on a line on stdin")
   .option("--trace", "print each statement's count per turn and mean time on stderr")

@@ -3,6 +3,13 @@
  * statements, follow-ups, shorthand and noise, written independently of the
  * knowledge base's example questions.
  */
+/**
+ * Untimed turns each measured process runs first, on conversations of their own (JIT and WebAssembly tier-up), as in
+ * every round since the first. V8 is still optimizing (and re-optimizing) the classifier then, on a background thread
+ * that takes one of the machine's cores for 40-60 ms at a time; `--warmup 3000` measures a process that has settled.
+ */
+export const WARMUP_TURNS = 200;
+
 export const BENCH_MESSAGES: readonly string[] = [
   "hi",
   "hello there",
