@@ -177,6 +177,8 @@ export const vocabularySchema = z
     stopwords: z.array(z.string()).default([]),
     /** Words that, beside a subject and nothing else, ask the previous question again ("and for observerships?"). */
     follow_up: z.array(z.string()).default([]),
+    /** Words a greeting or a thanks addresses its readers with ("hi everyone", "hello doctors"): still only manners. */
+    addressees: z.array(z.string()).default([]),
     /** Which route each topic names, for cost estimates and timelines. */
     routes: z.record(z.string().regex(/^[a-z0-9_]+$/), z.enum(ROUTES)).default({}),
     /** Countries of medical schools and the words that name them. */

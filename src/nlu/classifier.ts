@@ -31,7 +31,7 @@ export interface Analysis {
   entryScores: Map<string, number>;
   /** Per entry id, the cosine similarity of its single closest question. */
   nearest: Map<string, number>;
-  /** Content words that are neither subjects, nor function words, nor follow-up words ("and", "what about"). */
+  /** Content words that are neither subjects, nor function words, nor follow-up words ("and", "what about"), nor addressees ("everyone"). */
   residual: string[];
 }
 
@@ -120,6 +120,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   const specialtyTable = phraseTable(Object.entries(voc.specialties));
   const emergencyTable = phraseTable(voc.emergency.map((p) => [true, [p]] as [true, string[]]));
   const stopwords = new Set(voc.stopwords.flatMap((w) => tokenize(w)));
+  const addressees = new Set(voc.addressees.flatMap((w) => tokenize(w)));
 
   // Every word the knowledge base knows, for typo correction.
   const known = new Set<string>();
@@ -265,7 +266,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
       const emergency = emergencyTable.find(tokens).length > 0;
       // What is left once the subjects and the follow-up words ("and", "what about") are taken out.
       const rest = uncovered(tokens, subjectHits);
-      const residual = uncovered(rest, followUpTable.find(rest)).filter((t) => !stopwords.has(t));
+      const residual = uncovered(rest, followUpTable.find(rest)).filter((t) => !stopwords.has(t) && !addressees.has(t));
 
       const messageFeatures = features(tokens);
       const scores = index.score(messageFeatures);

@@ -127,6 +127,16 @@ describe("following the conversation", () => {
     await talk(t.bot).user(story).expectIntent("costs").expectReply(answers("costs-observership"));
   });
 
+  it("does not greet back when a story opens by greeting its readers ('Hi everyone', 'hello doctors')", async () => {
+    for (const opener of ["Hi everyone", "hello doctors", "Hey all"]) {
+      const story = `${opener}, long time reader. I finished medical school in Lagos two years ago and my cousin keeps telling me to do research first. How much does an observership in the US cost?`;
+      const r = await t.bot.handle({ id: `opener-${opener}`, channel: "test", conversation: `opener-${opener}`, sender: `opener-${opener}`, text: story, receivedAt: new Date() });
+      const cited = r.replies.flatMap((reply) => reply.citations?.map((c) => c.entryId) ?? []);
+      expect(cited).toContain("costs-observership");
+      expect(cited).not.toContain("smalltalk-greeting");
+    }
+  });
+
   it("reads a bare follow-up question together with the sentence before it", async () => {
     await talk(t.bot)
       .user("my b1/b2 application was denied under 214(b). what can i do now?")
