@@ -88,6 +88,8 @@ const QUESTION_WORDS = new Set(["what", "which", "how", "when", "where", "who", 
 const CONJOINED_MAX_CHARS = 160;
 /** The first few commas and "and"s of such a sentence are where it may divide. */
 const CONJOINED_MAX_TRIES = 4;
+/** A sentence of this many words that does not ask (no "?", no question word, no inverted verb) is told, not asked. */
+const TOLD_WORDS = 12;
 /** How sure the understanding of each side of a conjoined question must be. */
 const CONJOINED_MIN_CONFIDENCE = 0.5;
 
@@ -95,8 +97,10 @@ function kindOf(part: string, understandPart: (part: string) => Understanding): 
   const u = understandPart(part);
   // "I'd like to book an IM rotation for March" tells rotabot about the student, and asks for a person: a request.
   if (u.intent === "counselor" && !u.fellBack && u.analysis.topics.length > 0) return "question";
-  // A sentence that neither asks nor names a subject ("too many options") is context for the question after it.
-  if (!isQuestion(part) && (isStatement(part, u) || u.analysis.topics.length === 0)) return "statement";
+  // A sentence that neither asks nor names a subject ("too many options") is context for the question after it, and so
+  // is one that does not ask and is too long to be a question in shorthand ("visa for elective?" without its "?"):
+  // "Step 1 and 2 done, I have a job at a teaching hospital" tells, whatever subjects it names.
+  if (!isQuestion(part) && (isStatement(part, u) || u.analysis.topics.length === 0 || u.analysis.tokens.length >= TOLD_WORDS)) return "statement";
   // Nothing but a subject of small talk ("Namaste", "thanks a lot"): no question of its own.
   return u.intent === "smalltalk" && !u.command && u.analysis.topics.length > 0 && u.analysis.residual.length === 0 ? "pleasantry" : "question";
 }

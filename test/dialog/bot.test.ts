@@ -137,6 +137,16 @@ describe("following the conversation", () => {
     }
   });
 
+  it("reads a long sentence that does not ask as the story, not as a question about the subject it names", async () => {
+    const story =
+      "Visa interview stories from seniors in the hostel are scary, and the agency keeps changing the dates on us. " +
+      "When should I apply for an elective at a US school?";
+    const r = await t.bot.handle({ id: "told-1", channel: "test", conversation: "told-1", sender: "told-1", text: story, receivedAt: new Date() });
+    const cited = r.replies.flatMap((reply) => reply.citations?.map((c) => c.entryId) ?? []);
+    expect(r.intent).toBe("timing");
+    expect(cited).toEqual(["timing-direct-electives"]);
+  });
+
   it("reads a bare follow-up question together with the sentence before it", async () => {
     await talk(t.bot)
       .user("my b1/b2 application was denied under 214(b). what can i do now?")
