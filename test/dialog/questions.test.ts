@@ -30,6 +30,19 @@ describe("planning the questions of a message", () => {
     ]);
   });
 
+  it("splits questions numbered 1) and 2) into one question each", () => {
+    expect(texts("Two doubts: 1) what does an observership cost 2) when should I apply for one")).toEqual([
+      "what does an observership cost",
+      "when should I apply for one",
+    ]);
+  });
+
+  it("reads a long sentence that does not ask as the lead of the question after it", () => {
+    const { questions } = plan("My seniors in the hostel told me many scary visa interview stories last winter. How early should I apply?");
+    expect(questions.map((q) => q.text)).toEqual(["How early should I apply"]);
+    expect(questions[0]?.lead).toEqual(["My seniors in the hostel told me many scary visa interview stories last winter"]);
+  });
+
   it("does not split a story told with 'and', nor a comparison of two subjects", () => {
     expect(plan("what is the difference between observership and externship?").questions).toHaveLength(1);
     const story = plan("The agency said the hospital is ACGME accredited and the letter will be on letterhead. Should I trust them?");
