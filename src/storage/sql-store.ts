@@ -57,20 +57,42 @@ interface Cached {
   hasLead: boolean;
 }
 
+/** Keeps at most `limit` entries, forgetting the least recently written first. */
+function boundedMap<V>(limit: number) {
+  const map = new Map<string, V>();
+  return {
+    get: (k: string) => map.get(k),
+    set(k: string, v: V) {
+      map.delete(k);
+      map.set(k, v);
+      if (map.size > limit) map.delete(map.keys().next().value as string);
+    },
+    clear: () => map.clear(),
+  };
+}
+
 /**
  * The conversation store in SQL; the same statements run on PGlite and PostgreSQL.
  * With `exclusive` (no other process writes this database) it keeps the last
- * state and profile of recent conversations in memory, written through on every
- * turn, and skips the read at the start of the next turn.
+ * state of recent conversations and the profile of recent students in memory,
+ * written through on every turn, and skips the read at the start of the next
+ * turn. A profile is the student's, not the conversation's: it is cached per
+ * student, so that what a student says in one chat (a group, a private one) is
+ * what the next turn in the other one reads.
  */
 export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } = {}): ConversationStore {
-  const cache = options.exclusive ? new Map<string, Cached>() : null;
-  const key = (channel: string, conversation: string, sender: string) => `${channel}\u0000${conversation}\u0000${sender}`;
-  const remember = (k: string, value: LoadedConversation | Cached) => {
-    if (!cache) return;
-    cache.delete(k);
-    cache.set(k, { state: value.state, profile: value.profile, hasLead: "hasLead" in value ? value.hasLead : Boolean(value.lead) });
-    if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  const states = options.exclusive ? boundedMap<Omit<Cached, "profile">>(CACHE_LIMIT) : null;
+  const profiles = options.exclusive ? boundedMap<Cached["profile"]>(CACHE_LIMIT) : null;
+  const conversationKey = (channel: string, conversation: string, sender: string) => `${channel}\u0000${conversation}\u0000${sender}`;
+  const studentKey = (channel: string, sender: string) => `${channel}\u0000${sender}`;
+  const cached = (channel: string, conversation: string, sender: string): Cached | undefined => {
+    const c = states?.get(conversationKey(channel, conversation, sender));
+    const profile = profiles?.get(studentKey(channel, sender));
+    return c && profile ? { ...c, profile } : undefined;
+  };
+  const remember = (channel: string, conversation: string, sender: string, value: LoadedConversation | Cached) => {
+    states?.set(conversationKey(channel, conversation, sender), { state: value.state, hasLead: "hasLead" in value ? value.hasLead : Boolean(value.lead) });
+    profiles?.set(studentKey(channel, sender), value.profile);
   };
   /** A cached conversation, with its open lead read afresh when it may have one. */
   const fromCache = async (hit: Cached, channel: string, conversation: string): Promise<LoadedConversation> => ({
@@ -87,8 +109,7 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
     saveInbound,
 
     async receive(inbound, options = {}) {
-      const k = key(inbound.channel, inbound.conversation, inbound.sender);
-      const hit = cache?.get(k);
+      const hit = cached(inbound.channel, inbound.conversation, inbound.sender);
       if (hit) {
         const { isNew } = await saveInbound(inbound, options);
         return isNew ? { isNew, ...(await fromCache(hit, inbound.channel, inbound.conversation)) } : { isNew };
@@ -102,17 +123,16 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
       const row = r.rows[0];
       if (!row || Number(row.inserted) === 0) return { isNew: false };
       const loaded = toLoaded(row);
-      remember(k, loaded);
+      remember(inbound.channel, inbound.conversation, inbound.sender, loaded);
       return { isNew: true, ...loaded };
     },
 
     async load(channel, conversation, sender): Promise<LoadedConversation> {
-      const k = key(channel, conversation, sender);
-      const hit = cache?.get(k);
+      const hit = cached(channel, conversation, sender);
       if (hit) return fromCache(hit, channel, conversation);
       const r = await db.query<{ state: unknown; profile: unknown; lead: LeadRow | null }>(`SELECT ${conversationColumns("$3")}`, [channel, conversation, sender]);
       const loaded = toLoaded(r.rows[0]);
-      remember(k, loaded);
+      remember(channel, conversation, sender, loaded);
       return loaded;
     },
 
@@ -136,10 +156,9 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
           }
         });
       }
-      const k = key(inbound.channel, inbound.conversation, inbound.sender);
       // Unknown (not cached) counts as "may have a lead": the next turn then reads it.
-      const hasLead = saved.lead ? saved.lead.status !== "closed" : (cache?.get(k)?.hasLead ?? true);
-      remember(k, { state: t.state, profile: t.profile, hasLead });
+      const hasLead = saved.lead ? saved.lead.status !== "closed" : (states?.get(conversationKey(inbound.channel, inbound.conversation, inbound.sender))?.hasLead ?? true);
+      remember(inbound.channel, inbound.conversation, inbound.sender, { state: t.state, profile: t.profile, hasLead });
       return saved;
     },
 
@@ -182,7 +201,8 @@ export function createSqlStore(db: SqlDriver, options: { exclusive?: boolean } =
     async forget(channel: Channel, sender: string, inbox) {
       // A private chat's id is the student's own id: drop it whole, replies included.
       // In group chats only the student's own messages are theirs to erase.
-      cache?.clear();
+      states?.clear();
+      profiles?.clear();
       await db.transaction(async (tx) => {
         await tx.query(
           `DELETE FROM messages WHERE channel = $1 AND (sender = $2 OR conversation = $2)

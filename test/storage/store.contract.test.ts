@@ -104,6 +104,27 @@ describe.each(databaseKinds)("the conversation store on $name", ({ create }) => 
     expect((await db.driver.query("SELECT count(*) AS n FROM students WHERE sender = 'bob'")).rows[0]).toEqual({ n: 0 });
   });
 
+  it("with the exclusive cache, reads a student's profile as their last turn in any of their chats left it", async () => {
+    const cachedStore = createSqlStore(db.driver, { exclusive: true });
+    const said = (id: string, conversation: string): Inbound => ({ ...inbound(id, conversation, "x"), sender: "ana" });
+    const group = said("pc-1", "group-1");
+    await cachedStore.receive(group);
+    await cachedStore.saveTurn({
+      inbound: group, intent: "smalltalk", confidence: 1, fellBack: false, replies: [{ text: "noted" }],
+      state: { topics: [], misses: 0, turns: 1, wantsCounselor: false }, profile: { status: "graduate" }, profileChanged: true, at: new Date("2026-11-22T10:00:01Z"),
+    });
+    const direct = said("pc-2", "ana");
+    expect(await cachedStore.receive(direct)).toMatchObject({ isNew: true, profile: { status: "graduate" } });
+    await cachedStore.saveTurn({
+      inbound: direct, intent: "smalltalk", confidence: 1, fellBack: false, replies: [{ text: "noted" }],
+      state: { topics: [], misses: 0, turns: 1, wantsCounselor: false }, profile: { status: "student" }, profileChanged: true, at: new Date("2026-11-22T10:00:02Z"),
+    });
+    // Back in the group: the profile is the one the private chat saved, as the database has it.
+    const back = await cachedStore.receive(said("pc-3", "group-1"));
+    expect(back).toMatchObject({ isNew: true, profile: { status: "student" }, state: { turns: 1 } });
+    expect(back).toMatchObject({ profile: (await createSqlStore(db.driver).load("test", "group-1", "ana")).profile });
+  });
+
   it("answers a ping while the database is up", async () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
