@@ -222,6 +222,8 @@ export const messagesSchema = z
     error: z.string().min(10),
     forgotten: z.string().min(5),
     clarify: z.string().min(5),
+    /** The clarifying question when even the best entry is a weak match (the message may be outside what rotabot covers); `clarify` when absent. */
+    clarify_weak: z.string().min(5).optional(),
     offer_counselor: z.string().min(5),
     counselor_button: z.string().min(2).max(20, "button labels must fit in 20 characters (WhatsApp)"),
     confirm: withSlots("fact"),

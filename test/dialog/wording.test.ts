@@ -85,6 +85,15 @@ describe("honest doubt", () => {
     expect(cited(r)).not.toContain("smalltalk-greeting");
   });
 
+  it("asks back, saying what it covers, when even the closest entry is a weak match", async () => {
+    const r = await talk(t.bot).user("is doing it remotely cheaper than actually going there");
+    const k = realKnowledge();
+    expect(r?.replies[0]?.text).toBe(k.messages.clarify_weak);
+    const choices = r?.replies.flatMap((x) => x.quickReplies ?? []).map((q) => q.payload) ?? [];
+    expect(choices).toContain("clarify:costs-telehealth");
+    expect(cited(r)).toEqual([]);
+  });
+
   it("answers outright when one entry is clearly the best", async () => {
     const r = await talk(t.bot).user("how much does an observership cost?");
     expect(r?.replies.flatMap((x) => x.quickReplies ?? []).some((q) => q.payload.startsWith("clarify:"))).toBe(false);
