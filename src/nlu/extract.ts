@@ -32,8 +32,9 @@ export function extractStudentFacts(
   }
   const step2ck = examStatus(s, STEP2CK);
   if (step2ck) facts.step2ck = step2ck;
+  else if (BOTH_STEPS_PASSED.test(s)) facts.step2ck = "passed";
 
-  if (/\bi am (?:already )?ecfmg certified\b|\bi (?:have|got) (?:my )?ecfmg (?:certification|certificate)\b/.test(s)) facts.ecfmg = "certified";
+  if (/\bi am (?:already )?ecfmg certified\b|\bi (?:have|got) (?:my )?ecfmg (?:certification|certificate)\b/.test(s) || ECFMG_CERTIFIED_SAID.test(s)) facts.ecfmg = "certified";
   else if (/\bi am not ecfmg certified\b|\bi do not have (?:my )?ecfmg\b/.test(s)) facts.ecfmg = "not_started";
   else if (/\b(?:applied for|working on|waiting for|started) (?:my )?ecfmg\b|\becfmg (?:is )?(?:in progress|pending)\b/.test(s)) facts.ecfmg = "in_progress";
 
@@ -119,6 +120,8 @@ export function extractProfileFacts(text: string, analysis: Pick<Analysis, "toke
 
   const step1 = examStatus(s, STEP1);
   if (step1) facts.step1 = step1;
+  // "Step 1 and 2 passed", "cleared step 1 and step 2 ck": both exams at once (Step 2 alone is CK since CS ended).
+  if (!step1 && BOTH_STEPS_PASSED.test(s)) facts.step1 = "passed";
 
   const cue = /^(?:interested|interest|want|wanna|pursue|pursuing|aiming|aim|target|targeting|planning|plan|applying|apply|going|specialty|specialize|specialise|career|into|choose|chose|prefer)$/;
   for (const sp of analysis.specialties) {
@@ -165,6 +168,10 @@ function examPatterns(exam: string): [ExamStatus, RegExp][] {
   ];
 }
 
+const BOTH_STEPS_PASSED =
+  /\b(?:usmle )?step ?(?:1|one) (?:and )?(?:step ?)?(?:2|two)(?: ?ck)? (?:both )?(?:are |were )?(?:passed|cleared|done|completed)\b(?! (?:enough|required|necessary|needed|mandatory|compulsory))|\b(?:passed|cleared|done with|completed) (?:my |both )?(?:usmle )?step ?(?:1|one) (?:and )?(?:step ?)?(?:2|two)(?: ?ck)?\b/;
+/** "ECFMG certified" told in shorthand ("Step 2 CK 250, ECFMG certified"), not asked about ("do I need to be ECFMG certified"). */
+const ECFMG_CERTIFIED_SAID = /(?<!\b(?:be|get|getting|become|becoming|not|need|needs|require|requires|required|without|if|until|before|after|must|should|being) )\becfmg certified\b(?! (?:for|to|before|first)\b)/;
 const STEP1 = examPatterns(String.raw`(?:usmle )?step ?(?:1|one)\b`);
 const STEP2CK = examPatterns(String.raw`(?:usmle )?step ?(?:2|two) ?ck\b`);
 

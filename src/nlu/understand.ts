@@ -138,8 +138,11 @@ export function splitQuestions(text: string): string[] {
 
 /** Question words anywhere, and requests ("tell me", "kindly explain"). */
 const ASKS = /\b(what|whats|how|when|which|who|whom|whose|where|why|tell|explain|list|guide|kindly|please|plz|pls|want to know|need to know|wondering|any idea)\b/i;
-/** An auxiliary verb first: "can I…", "do I need…", "is it…". */
-const INVERTED = /^\s*(?:so\s+|and\s+|but\s+|also\s+|then\s+)?(?:can|could|do|does|did|is|are|am|was|were|has|have|should|shall|will|would|may|might|must)\b/i;
+/**
+ * An auxiliary verb first: "can I…", "do I need…", "is it…". A past one before a number tells, with its subject left
+ * out, as forum posts do: "Did 2 observerships in Miami", "Had 3 interviews last year".
+ */
+const INVERTED = /^\s*(?:so\s+|and\s+|but\s+|also\s+|then\s+)?(?:can|could|do|does|is|are|am|should|shall|will|would|may|might|must|(?:did|was|were|has|have|had)(?!\s+\d))\b/i;
 
 /** Whether a text asks something, as opposed to only telling rotabot about the student. */
 export function isQuestion(text: string): boolean {

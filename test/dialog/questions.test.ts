@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { planQuestions } from "../../src/dialog/questions.js";
 import { parseState } from "../../src/core/state.js";
 import { createNlu } from "../../src/nlu/classifier.js";
-import { understand } from "../../src/nlu/understand.js";
+import { isQuestion, understand } from "../../src/nlu/understand.js";
 import { realKnowledge } from "../helpers/bot.js";
 
 const kb = realKnowledge();
@@ -28,6 +28,13 @@ describe("planning the questions of a message", () => {
       "toefl minimum score",
       "vslo fee per application",
     ]);
+  });
+
+  it("reads a past auxiliary before a number as telling, with the subject left out ('Did 2 observerships…')", () => {
+    expect(isQuestion("Did 2 observerships in Miami in 2024 with nice letters")).toBe(false);
+    expect(isQuestion("Had 3 interviews last season")).toBe(false);
+    expect(isQuestion("did you get letters from your observership")).toBe(true);
+    expect(isQuestion("is 3 lors enough for residency")).toBe(true);
   });
 
   it("splits questions numbered 1) and 2) into one question each", () => {

@@ -70,6 +70,21 @@ describe("extracting the rest of the profile", () => {
     expect(all(text).facts).toMatchObject(expected);
   });
 
+  it.each([
+    ["Step 1 and 2 passed, ECFMG certified", { step1: "passed", step2ck: "passed", ecfmg: "certified" }],
+    ["cleared step 1 and step 2 ck last year", { step1: "passed", step2ck: "passed" }],
+    ["CK 250, ECFMG certified.", { ecfmg: "certified" }],
+  ])("reads the shorthand of a forum post in %j", (text, expected) => {
+    expect(all(text).facts).toEqual(expected);
+  });
+
+  it.each(["do I need to be ECFMG certified for an observership?", "is step 1 and 2 passed enough for an externship", "must I get ECFMG certified first"])(
+    "reads no exam or ECFMG status out of the question %j",
+    (text) => {
+      expect(all(text).facts).toEqual({});
+    },
+  );
+
   it("asks to confirm a month given without a year", () => {
     expect(all("I'm planning to start in June")).toEqual({ facts: {}, unsure: { field: "target_start", value: "2027-06" } });
   });
