@@ -3,6 +3,7 @@ import { FACTUAL_INTENTS } from "../core/intents.js";
 import type { QuickReply, Reply } from "../core/model.js";
 import type { LeadFields, OpenLead } from "../core/ports.js";
 import type { Profile } from "../core/state.js";
+import { profileLines } from "../intents/profile.js";
 import type { Turn } from "../intents/turn.js";
 import type { LeadsConfig } from "../knowledge/leads-schema.js";
 import { fill } from "../knowledge/template.js";
@@ -200,6 +201,9 @@ export function advanceForm(turn: Turn, lead: OpenLead, config: LeadsConfig, opt
       if (payload === undefined && !isQuestion(text) && (Object.keys(u.facts).length > 0 || u.unsure !== undefined)) {
         return { replies: [question(step, config)], set: {}, aside: "answer" };
       }
+      // A bare specialty ("internal medicine") answers the form's specialty question early: noted, and consent asked again.
+      const specialty = payload === undefined && !isQuestion(text) && u.analysis.residual.length === 0 ? u.analysis.specialties[0]?.key : undefined;
+      if (specialty) return { ...again(fill(turn.kb.messages.noted, { facts: profileLines({ specialty }, turn.kb.messages).join(", ") })), profile: { specialty } };
       // Neither yes nor no: the student went on with something else ("ok, see you", a question). Drop the form quietly.
       if (payload === undefined) return { replies: [], set: { status: "closed", outcome: "stopped", closedAt: turn.now, step: null, contact: null }, aside: "leave" };
       return again(m.reask);

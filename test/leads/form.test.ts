@@ -138,6 +138,15 @@ describe("the consent step, answered with something else", () => {
     expect(r.replies).toHaveLength(1);
   });
 
+  it("notes a bare specialty as the form's specialty, and asks for consent again rather than dropping the form", () => {
+    const r = advanceForm(turn("internal medicine"), lead("consent", { consent: null }), config);
+    expect(r.aside).toBeUndefined();
+    expect(r.set).toEqual({});
+    expect(r.profile).toEqual({ specialty: "internal_medicine" });
+    expect(r.replies[0]?.text).toMatch(/^Noted: .*internal medicine/i);
+    expect(r.replies[0]?.quickReplies?.map((q) => q.payload)).toContain(LEAD_PAYLOAD.yes);
+  });
+
   it("still drops the form quietly when the student moves on ('ok, see you')", () => {
     const r = advanceForm(turn("ok, see you"), lead("consent", { consent: null }), config);
     expect(r.aside).toBe("leave");
