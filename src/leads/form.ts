@@ -67,6 +67,9 @@ export interface FormOptions {
   deskConnected?: boolean;
 }
 
+/** At most this many words make a bare answer ("final year student") to a later question of the form. */
+const BARE_ANSWER_WORDS = 4;
+
 /** The first step of a new lead, and the question that opens it. */
 export function startForm(config: LeadsConfig): { step: FormStep; reply: Reply } {
   return { step: "consent", reply: question("consent", config) };
@@ -201,9 +204,15 @@ export function advanceForm(turn: Turn, lead: OpenLead, config: LeadsConfig, opt
       if (payload === undefined && !isQuestion(text) && (Object.keys(u.facts).length > 0 || u.unsure !== undefined)) {
         return { replies: [question(step, config)], set: {}, aside: "answer" };
       }
-      // A bare specialty ("internal medicine") answers the form's specialty question early: noted, and consent asked again.
-      const specialty = payload === undefined && !isQuestion(text) && u.analysis.residual.length === 0 ? u.analysis.specialties[0]?.key : undefined;
-      if (specialty) return { ...again(fill(turn.kb.messages.noted, { facts: profileLines({ specialty }, turn.kb.messages).join(", ") })), profile: { specialty } };
+      // A bare answer to one of the form's later questions ("internal medicine", "graduate", "final year student")
+      // answers it early: noted, and consent asked again.
+      if (payload === undefined && !isQuestion(text)) {
+        const specialty = u.analysis.residual.length === 0 ? u.analysis.specialties[0]?.key : undefined;
+        const early: Partial<Profile> = specialty ? { specialty } : text.trim().split(/\s+/).length <= BARE_ANSWER_WORDS ? statusFacts(turn, undefined) : {};
+        if (Object.keys(early).length > 0) {
+          return { ...again(fill(turn.kb.messages.noted, { facts: profileLines(early, turn.kb.messages).join(", ") })), profile: early };
+        }
+      }
       // Neither yes nor no: the student went on with something else ("ok, see you", a question). Drop the form quietly.
       if (payload === undefined) return { replies: [], set: { status: "closed", outcome: "stopped", closedAt: turn.now, step: null, contact: null }, aside: "leave" };
       return again(m.reask);

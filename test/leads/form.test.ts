@@ -147,6 +147,16 @@ describe("the consent step, answered with something else", () => {
     expect(r.replies[0]?.quickReplies?.map((q) => q.payload)).toContain(LEAD_PAYLOAD.yes);
   });
 
+  it.each([
+    ["graduate", { status: "graduate" }],
+    ["final year student", { status: "student", year_of_study: "final" }],
+  ])("notes a bare status (%j) as the form's status, and asks for consent again", (text, profile) => {
+    const r = advanceForm(turn(text), lead("consent", { consent: null }), config);
+    expect(r.aside).toBeUndefined();
+    expect(r.set).toEqual({});
+    expect(r.profile).toEqual(profile);
+  });
+
   it("still drops the form quietly when the student moves on ('ok, see you')", () => {
     const r = advanceForm(turn("ok, see you"), lead("consent", { consent: null }), config);
     expect(r.aside).toBe("leave");
