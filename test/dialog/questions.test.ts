@@ -15,7 +15,7 @@ const texts = (text: string) => plan(text).questions.map((q) => q.text.replace(/
 describe("planning the questions of a message", () => {
   it("reads a fragment that neither asks nor names a subject as context for the question after it", () => {
     const { questions } = plan("honestly so many choices, can I talk to a human?");
-    expect(questions.map((q) => q.text)).toEqual(["can I talk to a human"]);
+    expect(questions.map((q) => q.text)).toEqual(["can I talk to a human?"]);
     expect(questions[0]?.lead).toEqual(["honestly so many choices"]);
   });
 
@@ -37,6 +37,12 @@ describe("planning the questions of a message", () => {
     expect(isQuestion("is 3 lors enough for residency")).toBe(true);
   });
 
+  it("keeps the question mark with its sentence: a bare 'options?' after a story is a question, not more story", () => {
+    const { questions } = plan("step 1 pass, CK 240, graduated 2021, no USCE yet. options?");
+    expect(questions.map((q) => q.text)).toEqual(["options?"]);
+    expect(questions[0]?.lead).toEqual(["step 1 pass, CK 240, graduated 2021, no USCE yet"]);
+  });
+
   it("splits questions numbered 1) and 2) into one question each", () => {
     expect(texts("Two doubts: 1) what does an observership cost 2) when should I apply for one")).toEqual([
       "what does an observership cost",
@@ -46,7 +52,7 @@ describe("planning the questions of a message", () => {
 
   it("reads a long sentence that does not ask as the lead of the question after it", () => {
     const { questions } = plan("My seniors in the hostel told me many scary visa interview stories last winter. How early should I apply?");
-    expect(questions.map((q) => q.text)).toEqual(["How early should I apply"]);
+    expect(questions.map((q) => q.text)).toEqual(["How early should I apply?"]);
     expect(questions[0]?.lead).toEqual(["My seniors in the hostel told me many scary visa interview stories last winter"]);
   });
 
