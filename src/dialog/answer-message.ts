@@ -148,8 +148,14 @@ function understandQuestion(
   // names: the story is for the counselor.
   const request = understandPart(text, state);
   if (request.intent === "counselor" && !request.fellBack && request.confidence >= MIN_CONFIDENCE) return request;
-  const together = understandPart([...lead, text, ...after].join(". "), state);
-  if (story.join(" ").split(/\s+/).length <= SHORT_CONTEXT_WORDS) return together;
+  if (story.join(" ").split(/\s+/).length <= SHORT_CONTEXT_WORDS) return understandPart([...lead, text, ...after].join(". "), state);
+  // In a long story, the sentences that only say who the student is ("final year student from Nepal", "Step 1
+  // passed") are the profile, noted already: read with the question, they pull the entries about students and exams.
+  const telling = (l: string) => {
+    const u = understandPart(l, state);
+    return Object.keys(u.facts).length > 0 || u.unsure !== undefined;
+  };
+  const together = understandPart([...lead.filter((l) => !telling(l)), text, ...after.filter((l) => !telling(l))].join(". "), state);
   const storyTopics = [...new Set(story.flatMap((l) => understandPart(l, state).analysis.topics))];
   const alone = understandPart(text, storyTopics.length > 0 ? { ...state, topics: storyTopics } : state);
   return together.confidence > alone.confidence ? together : alone;

@@ -147,6 +147,19 @@ describe("following the conversation", () => {
     expect(cited).toEqual(["timing-direct-electives"]);
   });
 
+  it("in a long story, does not let the sentences that only say who the student is choose the entry", async () => {
+    const story =
+      "Final year student here from Lahore, Step 1 passed in 2025, and I want an elective next summer. " +
+      "My family has saved for this for years so we cannot afford mistakes now. " +
+      "Is an observership certificate worth anything for the match?";
+    const r = await t.bot.handle({ id: "profile-story", channel: "test", conversation: "profile-story", sender: "profile-story", text: story, receivedAt: new Date() });
+    const cited = r.replies.flatMap((reply) => reply.citations?.map((c) => c.entryId) ?? []);
+    expect(r.intent).toBe("residency_match");
+    expect(cited).not.toContain("eligibility-students-electives");
+    // The profile it told is still noted.
+    expect(r.replies[0]?.text).toMatch(/Noted: .*student/i);
+  });
+
   it("reads a bare follow-up question together with the sentence before it", async () => {
     await talk(t.bot)
       .user("my b1/b2 application was denied under 214(b). what can i do now?")
