@@ -13,6 +13,14 @@ describe("the offline classifier", () => {
   });
 
   it.each([
+    ["step 1 zaroori hai", "required"],
+    ["form kaise bharte hai", "fill"],
+    ["kya main observership kar sakta hu", "can"],
+  ])("reads the Hinglish word of %j as %j, through the vocabulary", (text, word) => {
+    expect(nlu.analyze(text).tokens).toContain(word);
+  });
+
+  it.each([
     ["how much does a rotation cost?", "costs"],
     ["can I do electives after graduating?", "eligibility"],
     ["how early should I apply?", "timing"],
