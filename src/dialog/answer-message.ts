@@ -5,7 +5,7 @@ import type { Inbound } from "../core/model.js";
 import type { ConversationState, Profile } from "../core/state.js";
 import type { Turn, TurnResult } from "../intents/turn.js";
 import type { LoadedKnowledge } from "../nlu/knowledge-source.js";
-import type { Understanding } from "../nlu/understanding.js";
+import { statesFacts, type Understanding } from "../nlu/understanding.js";
 import { withSources } from "../intents/answer.js";
 import type { KnowledgeBase } from "../knowledge/loader.js";
 import { MIN_CONFIDENCE, PAYLOAD, understand } from "../nlu/understand.js";
@@ -46,7 +46,7 @@ export function answerMessage(input: AnswerMessageInput): Outcome {
   if (inbound.payload || whole.command || whole.confirmation || whole.analysis.emergency) {
     return one({ text, understanding: whole, state, profile });
   }
-  const stated = Object.keys(whole.facts).length > 0 || whole.unsure !== undefined;
+  const stated = statesFacts(whole);
   // Sentences that only tell rotabot about the student are context, not questions.
   const understood = new Map<string, Understanding>([[text, whole]]);
   const understandPart = (part: string, st: ConversationState) => {
@@ -151,10 +151,7 @@ function understandQuestion(
   if (story.join(" ").split(/\s+/).length <= SHORT_CONTEXT_WORDS) return understandPart([...lead, text, ...after].join(". "), state);
   // In a long story, the sentences that only say who the student is ("final year student from Nepal", "Step 1
   // passed") are the profile, noted already: read with the question, they pull the entries about students and exams.
-  const telling = (l: string) => {
-    const u = understandPart(l, state);
-    return Object.keys(u.facts).length > 0 || u.unsure !== undefined;
-  };
+  const telling = (l: string) => statesFacts(understandPart(l, state));
   const together = understandPart([...lead.filter((l) => !telling(l)), text, ...after.filter((l) => !telling(l))].join(". "), state);
   const storyTopics = [...new Set(story.flatMap((l) => understandPart(l, state).analysis.topics))];
   const alone = understandPart(text, storyTopics.length > 0 ? { ...state, topics: storyTopics } : state);

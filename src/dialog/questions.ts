@@ -1,5 +1,5 @@
 import { isQuestion, splitQuestions } from "../nlu/understand.js";
-import type { Understanding } from "../nlu/understanding.js";
+import { statesFacts, type Understanding } from "../nlu/understanding.js";
 
 /** One question of a message, with the sentences about the student that came just before it. */
 export interface PlannedQuestion {
@@ -107,5 +107,5 @@ function kindOf(part: string, understandPart: (part: string) => Understanding): 
 
 /** A sentence about the student rather than a request: "I'm on an H-4 visa", "graduated 2023, target IM". */
 function isStatement(part: string, u: Understanding): boolean {
-  return Object.keys(u.facts).length > 0 || u.unsure !== undefined || /^\s*(i|i'm|im|i am|i have|i've|i was|my|we|our|myself)\b/i.test(part);
+  return statesFacts(u) || /^\s*(i|i'm|im|i am|i have|i've|i was|my|we|our|myself)\b/i.test(part);
 }

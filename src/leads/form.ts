@@ -9,6 +9,7 @@ import type { LeadsConfig } from "../knowledge/leads-schema.js";
 import { fill } from "../knowledge/template.js";
 import { extractProfileFacts } from "../nlu/extract.js";
 import { isQuestion } from "../nlu/understand.js";
+import { statesFacts } from "../nlu/understanding.js";
 import { parseContact, phoneInCountry } from "./contact.js";
 import type { ConsentDecision, LeadContact } from "../core/lead.js";
 import { answers } from "./phrases.js";
@@ -201,7 +202,7 @@ export function advanceForm(turn: Turn, lead: OpenLead, config: LeadsConfig, opt
         return advance(step, { set: { consent: "declined", contact: null }, consent: { decision: "declined", version: config.consent.version } }, m.consent_declined);
       }
       // Facts about the student ("June 2027") answer the form's later questions early: noted, and consent asked again.
-      if (payload === undefined && !isQuestion(text) && (Object.keys(u.facts).length > 0 || u.unsure !== undefined)) {
+      if (payload === undefined && !isQuestion(text) && statesFacts(u)) {
         return { replies: [question(step, config)], set: {}, aside: "answer" };
       }
       // A bare answer to one of the form's later questions ("internal medicine", "graduate", "final year student")

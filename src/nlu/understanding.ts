@@ -32,3 +32,8 @@ export interface Understanding {
   confirmation?: "yes" | "no";
 }
 
+
+/** Whether the message states something about the student: a fact, or a guess at one to confirm. */
+export function statesFacts(u: Pick<Understanding, "facts" | "unsure">): boolean {
+  return Object.keys(u.facts).length > 0 || u.unsure !== undefined;
+}
