@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Inbound } from "../../src/core/model.js";
+import type { Bot, HandleResult } from "../../src/dialog/bot.js";
 import { createSqlStore } from "../../src/storage/sql-store.js";
 import { createTestBot, realKnowledge, type TestBot } from "../helpers/bot.js";
 import { talk } from "../helpers/talk.js";
@@ -18,6 +19,10 @@ const entry = (id: string) => {
 };
 /** The reply must be the entry's own answer. */
 const answers = (id: string) => (text: string) => expect(text).toContain(entry(id).body.split("\n")[0]);
+/** The entries a turn's replies cite, in order. */
+const cited = (r: HandleResult) => r.replies.flatMap((reply) => reply.citations?.map((c) => c.entryId) ?? []);
+/** One message in a conversation of its own. */
+const askAlone = (bot: Bot, id: string, text: string) => bot.handle({ id, channel: "test", conversation: id, sender: id, text, receivedAt: new Date() });
 
 describe("questions joined by 'and' without a question word", () => {
   it("answers each side when both name their own subject and ask something about it", async () => {
@@ -130,10 +135,9 @@ describe("following the conversation", () => {
   it("does not greet back when a story opens by greeting its readers ('Hi everyone', 'hello doctors')", async () => {
     for (const opener of ["Hi everyone", "hello doctors", "Hey all"]) {
       const story = `${opener}, long time reader. I finished medical school in Lagos two years ago and my cousin keeps telling me to do research first. How much does an observership in the US cost?`;
-      const r = await t.bot.handle({ id: `opener-${opener}`, channel: "test", conversation: `opener-${opener}`, sender: `opener-${opener}`, text: story, receivedAt: new Date() });
-      const cited = r.replies.flatMap((reply) => reply.citations?.map((c) => c.entryId) ?? []);
-      expect(cited).toContain("costs-observership");
-      expect(cited).not.toContain("smalltalk-greeting");
+      const r = await askAlone(t.bot, `opener-${opener}`, story);
+      expect(cited(r)).toContain("costs-observership");
+      expect(cited(r)).not.toContain("smalltalk-greeting");
     }
   });
 
@@ -141,10 +145,9 @@ describe("following the conversation", () => {
     const story =
       "Visa interview stories from seniors in the hostel are scary, and the agency keeps changing the dates on us. " +
       "When should I apply for an elective at a US school?";
-    const r = await t.bot.handle({ id: "told-1", channel: "test", conversation: "told-1", sender: "told-1", text: story, receivedAt: new Date() });
-    const cited = r.replies.flatMap((reply) => reply.citations?.map((c) => c.entryId) ?? []);
+    const r = await askAlone(t.bot, "told-1", story);
     expect(r.intent).toBe("timing");
-    expect(cited).toEqual(["timing-direct-electives"]);
+    expect(cited(r)).toEqual(["timing-direct-electives"]);
   });
 
   it("in a long story, does not let the sentences that only say who the student is choose the entry", async () => {
@@ -152,10 +155,9 @@ describe("following the conversation", () => {
       "Final year student here from Lahore, Step 1 passed in 2025, and I want an elective next summer. " +
       "My family has saved for this for years so we cannot afford mistakes now. " +
       "Is an observership certificate worth anything for the match?";
-    const r = await t.bot.handle({ id: "profile-story", channel: "test", conversation: "profile-story", sender: "profile-story", text: story, receivedAt: new Date() });
-    const cited = r.replies.flatMap((reply) => reply.citations?.map((c) => c.entryId) ?? []);
+    const r = await askAlone(t.bot, "profile-story", story);
     expect(r.intent).toBe("residency_match");
-    expect(cited).not.toContain("eligibility-students-electives");
+    expect(cited(r)).not.toContain("eligibility-students-electives");
     // The profile it told is still noted.
     expect(r.replies[0]?.text).toMatch(/Noted: .*student/i);
   });
