@@ -94,6 +94,8 @@ const TOLD_WORDS = 12;
 const CONJOINED_MIN_CONFIDENCE = 0.5;
 
 function kindOf(part: string, understandPart: (part: string) => Understanding): Kind {
+  // "Two things I couldn't find out: are they paid, and…": what leads into a question after a colon frames it.
+  if (part.endsWith(":")) return "statement";
   const u = understandPart(part);
   // "I'd like to book an IM rotation for March" tells rotabot about the student, and asks for a person: a request.
   if (u.intent === "counselor" && !u.fellBack && u.analysis.topics.length > 0) return "question";

@@ -130,7 +130,7 @@ function entryAbout(kb: KnowledgeBase, topics: string[], scores: Map<string, num
  */
 export function splitQuestions(text: string): string[] {
   const parts = text
-    .split(/(?<=\?)(?!\?)\s*|(?:[.;!]\s+)|\s+\(?[1-9]\)\s+|(?:,|\s+(?:and|also|plus|&))\s+(?=(?:by\s+|from\s+|in\s+)?(?:what|how|when|which|can|could|do|does|is|are|am|should|will|who|where|why|tell|any)\b)/i)
+    .split(/(?<=\?)(?!\?)\s*|(?:[.;!]\s+)|(?<=:)\s+(?=(?:what|how|when|which|can|could|do|does|is|are|am|should|will|would|who|where|why)\b)|\s+\(?[1-9]\)\s+|(?:,|\s+(?:and|also|plus|&))\s+(?=(?:by\s+|from\s+|in\s+)?(?:what|how|when|which|can|could|do|does|is|are|am|should|will|who|where|why|tell|any)\b)/i)
     .map((p) => p.trim())
     .filter((p) => tokenize(p).length >= 1);
   return parts.length > 1 ? parts : [text];

@@ -50,6 +50,16 @@ describe("planning the questions of a message", () => {
     ]);
   });
 
+  it("reads what leads into a question after a colon as its frame, and the question after it as asked", () => {
+    const { questions } = plan("Two things I couldn't figure out from websites: are observerships usually paid or free, and how far in advance should I apply?");
+    expect(questions.map((q) => q.text.replace(/[?,]+$/, ""))).toEqual(["are observerships usually paid or free", "how far in advance should I apply"]);
+    expect(questions[0]?.lead).toEqual(["Two things I couldn't figure out from websites:"]);
+    // "thanks but one more question:" is a frame, not a thanks to answer.
+    expect(plan("thanks but one more question: do I need malpractice insurance?").questions.map((q) => q.text)).toEqual(["do I need malpractice insurance?"]);
+    // A colon before something that does not ask stays inside its sentence.
+    expect(texts("Costs: roughly how much for 4 weeks?")).toEqual(["Costs: roughly how much for 4 weeks"]);
+  });
+
   it("reads a long sentence that does not ask as the lead of the question after it", () => {
     const { questions } = plan("My seniors in the hostel told me many scary visa interview stories last winter. How early should I apply?");
     expect(questions.map((q) => q.text)).toEqual(["How early should I apply?"]);
