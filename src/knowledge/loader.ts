@@ -74,6 +74,9 @@ export function checkKnowledge(dir: string, today: Date = new Date()): LoadResul
   const leads = hasLeads ? loadYamlFile(dir, LEADS_FILE, leadsSchema, report) : null;
   if (!hasLeads) report(LEADS_FILE, 0, `missing: lead capture (the counselor hand-off form) is off until ${LEADS_FILE} exists`, "warning");
   if (vocabulary) {
+    for (const topic of vocabulary.negatable) {
+      if (!(topic in vocabulary.topics)) report(VOCABULARY_FILE, 1, `negatable: "${topic}" is not one of the topics`);
+    }
     for (const topic of Object.keys(vocabulary.routes)) {
       if (!(topic in vocabulary.topics)) report(VOCABULARY_FILE, 1, `routes: "${topic}" is not one of the topics`);
     }

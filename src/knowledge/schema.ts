@@ -179,6 +179,8 @@ export const vocabularySchema = z
     follow_up: z.array(z.string()).default([]),
     /** Words a greeting or a thanks addresses its readers with ("hi everyone", "hello doctors"): still only manners. */
     addressees: z.array(z.string()).default([]),
+    /** Subjects that a negation just before sets aside ("I don't need a counselor, just tell me…"): not asked for. */
+    negatable: z.array(z.string()).default([]),
     /** Which route each topic names, for cost estimates and timelines. */
     routes: z.record(z.string().regex(/^[a-z0-9_]+$/), z.enum(ROUTES)).default({}),
     /** Countries of medical schools and the words that name them. */

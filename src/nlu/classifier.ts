@@ -49,6 +49,22 @@ function setAside(tokens: readonly string[], start: number): boolean {
   return SET_ASIDE.some((words) => words.every((w, i) => tokens[start - words.length + i] === w));
 }
 
+/**
+ * Words that say no to a subject after them, and how many tokens before it each reaches: "I do not want to talk to a
+ * counselor", "never a human", "no human please", "without a counselor". A bare "no" reaches one word only: in "no, I
+ * want a counselor" it answers the question before.
+ */
+const NEGATIONS = new Map([["not", 6], ["never", 6], ["no", 1], ["without", 2]]);
+
+/** Whether a negation reaches the subject starting at token `start`. */
+function negated(tokens: readonly string[], start: number): boolean {
+  for (let i = Math.max(0, start - 6); i < start; i++) {
+    const reach = NEGATIONS.get(tokens[i] as string);
+    if (reach !== undefined && start - i <= reach) return true;
+  }
+  return false;
+}
+
 /** The tokens that none of the phrase matches `hits` covers. */
 function uncovered(tokens: readonly string[], hits: readonly { start: number; length: number }[]): string[] {
   const covered = new Set<number>();
@@ -121,6 +137,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
   const emergencyTable = phraseTable(voc.emergency.map((p) => [true, [p]] as [true, string[]]));
   const stopwords = new Set(voc.stopwords.flatMap((w) => tokenize(w)));
   const addressees = new Set(voc.addressees.flatMap((w) => tokenize(w)));
+  const negatable = new Set(voc.negatable);
 
   // Every word the knowledge base knows, for typo correction.
   const known = new Set<string>();
@@ -257,7 +274,11 @@ export function createNlu(kb: KnowledgeBase): Nlu {
     analyze(text: string, context?: { topics: readonly string[] }): Analysis {
       const tokens = analyzeTokens(text);
       // "requirements other than usmle": a subject set aside is not what the message asks about.
-      const topicHits = topicTable.find(tokens).filter((h) => !setAside(tokens, h.start));
+      const allHits = topicTable.find(tokens);
+      // "I don't need a counselor, just tell me…": a subject the student says no to is not asked for, and neither are
+      // the entries about it.
+      const refused = new Set(allHits.filter((h) => negatable.has(h.value) && negated(tokens, h.start)).map((h) => h.value));
+      const topicHits = allHits.filter((h) => !setAside(tokens, h.start) && !refused.has(h.value));
       const specialtyHits = specialtyTable.find(tokens);
       const specialties = specialtyHits.map((h) => ({ key: h.value, start: h.start }));
       // A named specialty ("IM", "peds") is the subject "specialty" too: "i want IM, which rotation?" is about choosing by specialty.
@@ -280,6 +301,8 @@ export function createNlu(kb: KnowledgeBase): Nlu {
           if (score > 0) entryScores.set(label, (entryScores.get(label) ?? 0) + LINEAR_WEIGHT * score);
         }
       }
+      // Nor is an entry about a subject the student said no to ("I don't need a counselor").
+      if (refused.size > 0) for (const id of entryScores.keys()) if ((topicsOf.get(id) ?? NO_TOPICS).some((t) => refused.has(t))) entryScores.delete(id);
       // An intent is as likely as its best entry, counting the subjects the message names.
       const intentScores = new Map<Intent, number>();
       const inherited = topics.length === 0 ? (context?.topics ?? []) : [];

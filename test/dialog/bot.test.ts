@@ -162,6 +162,13 @@ describe("following the conversation", () => {
     expect(r.replies[0]?.text).toMatch(/Noted: .*student/i);
   });
 
+  it("answers the question of a student who says they do not want a counselor, without starting the lead form", async () => {
+    const r = await askAlone(t.bot, "no-counselor", "I don't need a counselor, I just want a straight answer: are externships legal for graduates?");
+    expect(r.intent).toBe("rotation_types");
+    expect(cited(r)).toEqual(["rotation-types-externship"]);
+    expect(r.lead).toBeUndefined();
+  });
+
   it("reads a bare follow-up question together with the sentence before it", async () => {
     await talk(t.bot)
       .user("my b1/b2 application was denied under 214(b). what can i do now?")

@@ -133,6 +133,20 @@ describe("subjects set aside", () => {
     expect(nlu.analyze("hospital requirements apart from step 1").topics).toEqual(["prerequisites"]);
     expect(nlu.analyze("hospital requirements and step 1").topics).toEqual(["prerequisites", "step1"]);
   });
+
+  it("sets aside a subject the student says no to (negatable in the vocabulary), and the entries about it", () => {
+    expect(kb.vocabulary.negatable).toContain("counselor");
+    const refused = nlu.analyze("I do not want to talk to a counselor, what does VSLO cost?");
+    expect(refused.topics).toEqual(["vslo"]);
+    expect(refused.entryScores.has("counselor-request")).toBe(false);
+    expect(refused.intents[0]?.intent).toBe("costs");
+    expect(nlu.analyze("no human please, what does VSLO cost?").entryScores.has("counselor-request")).toBe(false);
+    // A bare "no" answers what came before: it reaches only the word after it.
+    expect(nlu.analyze("no, I want a counselor").intents[0]?.intent).toBe("counselor");
+    expect(nlu.analyze("I want to talk to a counselor").intents[0]?.intent).toBe("counselor");
+    // Only the subjects the vocabulary lists: "doesn't have a residency program" still asks about residency programs.
+    expect(nlu.analyze("the hospital does not have a residency program, is that bad?").topics.length).toBeGreaterThan(0);
+  });
 });
 
 describe("number words", () => {
