@@ -16,7 +16,7 @@ const FACT = /\$1,500 for 2 weeks/;
  * English, but the offline classifier is unsure of it (costs, below the consult threshold): it goes to the model.
  * Offline it still answers from the telehealth costs entry, whose match is not weak enough to ask back about.
  */
-const UNSURE = "is doing it remotely cheaper than going there in person";
+const UNSURE = "would doing it remotely be cheaper than flying over";
 const UNSURE_FACT = /\$1,150–1,350 per 4 weeks/;
 const DEADLINE_MS = 1500;
 
