@@ -144,6 +144,10 @@ describe("subjects set aside", () => {
     // A bare "no" answers what came before: it reaches only the word after it.
     expect(nlu.analyze("no, I want a counselor").intents[0]?.intent).toBe("counselor");
     expect(nlu.analyze("I want to talk to a counselor").intents[0]?.intent).toBe("counselor");
+    // "my school is not in VSLO": the entries about VSLO are not the answer, applying directly is.
+    expect(kb.vocabulary.negatable).toContain("vslo");
+    expect(nlu.analyze("our school is not a vslo member, what now?").intents[0]?.intent).toBe("application_process");
+    expect(nlu.analyze("I'm not sure if my school is in VSLO").topics).toContain("vslo");
     // Only the subjects the vocabulary lists: "doesn't have a residency program" still asks about residency programs.
     expect(nlu.analyze("the hospital does not have a residency program, is that bad?").topics.length).toBeGreaterThan(0);
   });
