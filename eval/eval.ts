@@ -61,6 +61,8 @@ export interface LlmFigures {
 /** `--llm`: the LLM layer on, against the fake OpenAI-compatible server answering after `latencyMs`. */
 export interface EvalOptions {
   llm?: { latencyMs: number };
+  /** The classifier's training seed (the linear model's shuffle); the product's default when absent. */
+  seed?: number;
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
@@ -75,7 +77,7 @@ export async function runEval(cases: EvalCase[] = loadEvalSet("main"), options: 
   const base = loadConfig();
   // Without --llm the eval is offline even if OPENAI_API_KEY is set: its figures must not depend on a model.
   const config: Config = { ...base, llm: fake ? evalLlmSettings(fake.baseUrl) : undefined };
-  const app = await createApp(config, { logger: silentLogger, storage: { kind: "pglite" }, clock: fixedClock(EVAL_NOW) }).catch(async (err: unknown) => {
+  const app = await createApp(config, { logger: silentLogger, storage: { kind: "pglite" }, clock: fixedClock(EVAL_NOW), ...(options.seed === undefined ? {} : { nluSeed: options.seed }) }).catch(async (err: unknown) => {
     await fake?.close();
     throw err;
   });

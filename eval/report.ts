@@ -69,3 +69,25 @@ export function formatEval(r: EvalResult, options: { maxFailures?: number; set?:
   }
   return lines.join("\n");
 }
+
+/**
+ * `--seeds N`: how each figure of one set moves with the classifier's training seed (the linear model's shuffle),
+ * as mean and range over the seeds. A change that moves a figure by less than its range at one seed may be luck.
+ */
+export function formatSeedSpread(set: EvalSetName, results: readonly EvalResult[]): string[] {
+  const figures: [string, (r: EvalResult) => number][] = [
+    ["intent accuracy", (r) => r.intentAccuracy],
+    ["right entry or intent", (r) => r.rightRate],
+    ["confidently wrong", (r) => r.confidentlyWrongRate],
+    ["asked back", (r) => r.clarifyRate],
+    ["fact recall", (r) => r.factRecall],
+  ];
+  return [
+    `${set} set over ${results.length} training seeds: mean (min-max), the product's seed 1 first`,
+    ...figures.map(([name, of]) => {
+      const xs = results.map(of);
+      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+      return `  ${name.padEnd(22)} ${pctText(mean)} (${pctText(Math.min(...xs))}-${pctText(Math.max(...xs))})   by seed: ${xs.map(pctText).join(" ")}`;
+    }),
+  ];
+}

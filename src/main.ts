@@ -33,6 +33,8 @@ export interface AppOptions {
    * embedded database (PostgreSQL's initdb inside PGlite) takes seconds, once.
    */
   progress?: (line: string) => void;
+  /** The classifier's training seed (`npm run eval -- --seeds`); the default otherwise. */
+  nluSeed?: number;
 }
 
 /**
@@ -56,7 +58,7 @@ export async function createApp(config: Readonly<Config>, options: AppOptions): 
   let knowledge: KnowledgeSource;
   let stopWatching = () => {};
   try {
-    ({ knowledge, close: stopWatching } = openKnowledge(config, { logger, watch: options.watchKnowledge ?? false }));
+    ({ knowledge, close: stopWatching } = openKnowledge(config, { logger, watch: options.watchKnowledge ?? false, seed: options.nluSeed }));
   } catch (err) {
     await opening.then((s) => s.close()).catch(() => {});
     throw err;
@@ -102,12 +104,12 @@ async function createLlm(settings: NonNullable<Config["llm"]>, logger: Logger): 
  * saved edits (a valid edit replaces it; an invalid one is logged and the last
  * good version stays). Throws KnowledgeError when the files are broken at start.
  */
-export function openKnowledge(config: Readonly<Config>, options: { logger: Logger; watch: boolean; train?: boolean }): { knowledge: KnowledgeSource; close(): void } {
+export function openKnowledge(config: Readonly<Config>, options: { logger: Logger; watch: boolean; train?: boolean; seed?: number }): { knowledge: KnowledgeSource; close(): void } {
   if (options.watch) {
-    const watched = watchKnowledge(config.knowledgeDir, (kb) => prepareKnowledge(kb, { train: options.train }), { logger: options.logger, load: cachedKnowledge(loadKnowledge) });
+    const watched = watchKnowledge(config.knowledgeDir, (kb) => prepareKnowledge(kb, { train: options.train, seed: options.seed }), { logger: options.logger, load: cachedKnowledge(loadKnowledge) });
     return { knowledge: watched, close: () => watched.close() };
   }
   const { kb, warnings } = cachedKnowledge(loadKnowledge)(config.knowledgeDir);
   for (const w of warnings) options.logger.warn(formatProblem(w));
-  return { knowledge: staticKnowledge(kb, { train: options.train }), close: () => {} };
+  return { knowledge: staticKnowledge(kb, { train: options.train, seed: options.seed }), close: () => {} };
 }

@@ -124,7 +124,8 @@ const SPECIALTY_TOPIC = "specialty";
 /** Bonus per subject of the entry that the message names, when ranking intents. */
 const TOPIC_BONUS = 0.1;
 
-export function createNlu(kb: KnowledgeBase): Nlu {
+/** `seed`: the shuffle seed of the linear model's training (1 unless the eval measures the spread over seeds). */
+export function createNlu(kb: KnowledgeBase, options: { seed?: number } = {}): Nlu {
   const voc = kb.vocabulary;
   const synonyms = createPhraseTable(Object.entries(voc.synonyms).map(([from, to]) => [from, tokenize(to, { phrase: true })] as [string, string[]]));
   const normalizeTokens = (tokens: string[]) => rewrite(tokens, synonyms);
@@ -249,7 +250,7 @@ export function createNlu(kb: KnowledgeBase): Nlu {
 
   const docs = kb.entries.flatMap((e) => [...e.examples, e.title].map((q) => ({ entryId: e.id, intent: e.intent, features: features(analyzeTokens(q)) })));
   const index = createTfidfIndex(docs.map((d) => ({ label: d.entryId, features: d.features })));
-  const linear = trainLinearSvm(docs.map((d) => ({ label: d.entryId, features: d.features })));
+  const linear = trainLinearSvm(docs.map((d) => ({ label: d.entryId, features: d.features })), { seed: options.seed });
   const bayes = createNaiveBayes(docs.map((d) => ({ label: d.intent, features: d.features })));
   const unigrams = (f: Map<string, number>) => [...f.keys()].filter((k) => !k.includes("_"));
   const cues = learnCues(docs.map((d) => ({ label: d.intent, words: unigrams(d.features) })));

@@ -7,6 +7,11 @@ export interface LoadedKnowledge {
   readonly nlu: Nlu;
 }
 
+export interface KnowledgeOptions {
+  train?: boolean;
+  seed?: number;
+}
+
 /** Where a bot gets the knowledge currently in force. */
 export interface KnowledgeSource {
   current(): LoadedKnowledge;
@@ -15,14 +20,14 @@ export interface KnowledgeSource {
 /**
  * The knowledge base with its classifier, trained now unless `train` is false
  * (a reader that needs only the messages, like the Slack desk): then it is
- * trained on first use, if ever.
+ * trained on first use, if ever. `seed`: see createNlu.
  */
-export function prepareKnowledge(kb: KnowledgeBase, options: { train?: boolean } = {}): LoadedKnowledge {
+export function prepareKnowledge(kb: KnowledgeBase, options: KnowledgeOptions = {}): LoadedKnowledge {
   let nlu: Nlu | undefined;
   const loaded: LoadedKnowledge = Object.freeze({
     kb,
     get nlu() {
-      return (nlu ??= createNlu(kb));
+      return (nlu ??= createNlu(kb, { seed: options.seed }));
     },
   });
   if (options.train !== false) void loaded.nlu;
@@ -30,7 +35,7 @@ export function prepareKnowledge(kb: KnowledgeBase, options: { train?: boolean }
 }
 
 /** A source that never changes (tests, replay). */
-export function staticKnowledge(kb: KnowledgeBase, options: { train?: boolean } = {}): KnowledgeSource {
+export function staticKnowledge(kb: KnowledgeBase, options: KnowledgeOptions = {}): KnowledgeSource {
   const loaded = prepareKnowledge(kb, options);
   return { current: () => loaded };
 }
