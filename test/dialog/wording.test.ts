@@ -86,7 +86,7 @@ describe("honest doubt", () => {
   });
 
   it("asks back, saying what it covers, when even the closest entry is a weak match", async () => {
-    const r = await talk(t.bot).user("remotely vs in person, which is cheaper");
+    const r = await talk(t.bot).user("remotely vs flying over, cheaper?");
     const k = realKnowledge();
     expect(r?.replies[0]?.text).toBe(k.messages.clarify_weak);
     const choices = r?.replies.flatMap((x) => x.quickReplies ?? []).map((q) => q.payload) ?? [];
