@@ -10,6 +10,8 @@ const CONTEXT_MATCH = 0.25;
 const GENERAL_WHEN_NO_TOPIC = 0.1;
 const GENERAL_WHEN_TOPIC = 0.1;
 const AUDIENCE_MISMATCH = 0.2;
+/** An entry about the kind of reader this student is ("graduates" for a graduate): written for them. */
+const STATUS_TOPIC_MATCH = 0.1;
 /** Words that turn a question away from what the conversation was about. */
 const TURNS_AWAY = new Set(["instead", "rather"]);
 
@@ -54,6 +56,8 @@ export function rankEntries(turn: Turn, intent: Intent): { entry: KnowledgeEntry
       }
       if (aboutContext) score += CONTEXT_MATCH;
       if (status && !entry.audience.includes("all") && !entry.audience.includes(status)) score -= AUDIENCE_MISMATCH;
+      // "I finished med school last year, can I still do electives?": the profile says graduate, whatever words said it.
+      if (status && topics.some((t) => singular(t) === status && !mentioned.includes(t))) score += STATUS_TOPIC_MATCH;
       return { entry, score };
     })
     .sort((a, b) => b.score - a.score || a.entry.id.localeCompare(b.entry.id));
