@@ -55,10 +55,11 @@ function setAside(tokens: readonly string[], start: number): boolean {
  * want a counselor" it answers the question before.
  */
 const NEGATIONS = new Map([["not", 6], ["never", 6], ["no", 1], ["without", 2]]);
+const NEGATION_REACH = Math.max(...NEGATIONS.values());
 
 /** Whether a negation reaches the subject starting at token `start`. */
 function negated(tokens: readonly string[], start: number): boolean {
-  for (let i = Math.max(0, start - 6); i < start; i++) {
+  for (let i = Math.max(0, start - NEGATION_REACH); i < start; i++) {
     const reach = NEGATIONS.get(tokens[i] as string);
     if (reach !== undefined && start - i <= reach) return true;
   }
@@ -299,13 +300,13 @@ export function createNlu(kb: KnowledgeBase, options: { seed?: number } = {}): N
       // It reads the message alone: a message that names no subject of its own after a conversation has one ("how early
       // should I apply?" after a question on observerships), or nothing but a subject ("and for graduates?"), is left
       // to the conversation's subject.
-      const ownSubject = topics.length > 0 || (context?.topics.length ?? 0) === 0;
-      if (ownSubject && residual.length > 0) {
+      const standsAlone = topics.length > 0 || (context?.topics.length ?? 0) === 0;
+      if (standsAlone && residual.length > 0) {
         for (const { label, score } of linear.rank(messageFeatures)) {
           if (score > 0) entryScores.set(label, (entryScores.get(label) ?? 0) + LINEAR_WEIGHT * score);
         }
       }
-      // Nor is an entry about a subject the student said no to ("I don't need a counselor").
+      // An entry about a subject the student said no to ("I don't need a counselor") is not a candidate at all.
       if (refused.size > 0) for (const id of entryScores.keys()) if ((topicsOf.get(id) ?? NO_TOPICS).some((t) => refused.has(t))) entryScores.delete(id);
       // An intent is as likely as its best entry, counting the subjects the message names.
       const intentScores = new Map<Intent, number>();
