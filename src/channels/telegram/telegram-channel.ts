@@ -12,6 +12,7 @@ import { bodyId, header, jsonDepth, MAX_JSON_DEPTH, parseJson, readBodyOrRefuse,
 import { silentLogger, type Logger } from "../../logger.js";
 import { mapUpdate, peopleOf, type MappedUpdate } from "./map-update.js";
 import { renderTelegram } from "./render.js";
+import { spaceCalls } from "./spacing.js";
 
 export interface TelegramSettings {
   token: string;
@@ -57,18 +58,23 @@ const ALLOWED_UPDATES = ["message", "callback_query"] as const;
  * the throttler (per chat and global limits) and auto-retry (429 retry_after,
  * 5xx, network errors), then fail over to the outbox's own backoff.
  */
+/** The least time between two calls to Telegram from one bot: 25 a second at most. */
+const GLOBAL_GAP_MS = 40;
+
 export function createTelegramChannel(settings: TelegramSettings, intake: Intake, logger: Logger = silentLogger): TelegramChannel {
   // grammY's default is 500 s: one hanging call would hold its chat's queue for minutes.
   // getUpdates waits up to its long-poll timeout on purpose, so it gets that much on top.
   const timeoutSeconds = (settings.timeoutSeconds ?? 10) + (settings.mode === "polling" ? (settings.pollTimeoutSeconds ?? 30) : 0);
   const client = { apiRoot: settings.apiRoot, timeoutSeconds };
   const bot = new Bot(settings.token, { client, botInfo: settings.botInfo });
+  // Installed first, so it runs last: the throttler's timers, delayed by a busy event loop, fire together, and this
+  // keeps the calls they release 40 ms apart in real time (a burst after a stall broke the 30/s window at the fake).
+  bot.api.config.use(spaceCalls(GLOBAL_GAP_MS));
   bot.api.config.use(
     apiThrottler({
       // Telegram's 30 messages/s is a sliding window. The default refill-per-second reservoir
-      // lets about 35 through in some windows, and timers delayed by a busy event loop fire
-      // together; 25 per second with a 40 ms gap keeps every window under 30 with margin.
-      global: { reservoir: 25, reservoirRefreshAmount: 25, reservoirRefreshInterval: 1000, minTime: 40 },
+      // lets about 35 through in some windows; 25 per second with a 40 ms gap keeps every window under 30 with margin.
+      global: { reservoir: 25, reservoirRefreshAmount: 25, reservoirRefreshInterval: 1000, minTime: GLOBAL_GAP_MS },
       out: { maxConcurrent: 1, minTime: settings.perChatMinMs ?? 1000 },
     }),
   );
