@@ -8,6 +8,7 @@ export const smalltalk: IntentHandler = (turn) => {
   const { messages } = turn.kb;
   const { confirmation } = turn.understanding;
   const pending = turn.state.pending;
+  if (turn.understanding.declined && messages.declined) return { replies: [{ text: messages.declined }], state: { misses: 0 } };
   if (confirmation && pending) {
     return confirmation === "yes"
       ? { replies: [{ text: messages.confirmed }], profile: { [pending.field]: pending.value }, state: { misses: 0 } }

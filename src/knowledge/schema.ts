@@ -226,6 +226,8 @@ export const messagesSchema = z
     clarify: z.string().min(5),
     /** The clarifying question when even the best entry is a weak match (the message may be outside what rotabot covers); `clarify` when absent. */
     clarify_weak: z.string().min(5).optional(),
+    /** The reply to a message that only says no to something ("I don't need a counselor"); without it, such a message is read as any other. */
+    declined: z.string().min(5).optional(),
     offer_counselor: z.string().min(5),
     counselor_button: z.string().min(2).max(20, "button labels must fit in 20 characters (WhatsApp)"),
     confirm: withSlots("fact"),

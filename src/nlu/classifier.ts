@@ -33,6 +33,8 @@ export interface Analysis {
   nearest: Map<string, number>;
   /** Content words that are neither subjects, nor function words, nor follow-up words ("and", "what about"), nor addressees ("everyone"). */
   residual: string[];
+  /** Subjects the message says no to ("I don't need a counselor"): not among `topics`. */
+  refused: string[];
 }
 
 export interface Nlu {
@@ -343,7 +345,7 @@ export function createNlu(kb: KnowledgeBase, options: { seed?: number } = {}): N
       const intents = [...intentScores]
         .map(([intent, score]) => ({ intent, score }))
         .sort((a, b) => b.score - a.score || a.intent.localeCompare(b.intent));
-      return { tokens, topics, specialties, emergency, intents, entryScores, nearest: scores.nearest, residual };
+      return { tokens, topics, specialties, emergency, intents, entryScores, nearest: scores.nearest, residual, refused: [...refused] };
     },
   };
 }

@@ -74,6 +74,10 @@ export function understand(
 
   const best = analysis.intents[0];
   const { topics } = analysis;
+  // "I don't need a counselor", and nothing else asked: an answer to acknowledge, not a question to guess at.
+  if (kb.messages.declined && analysis.refused.length > 0 && topics.length === 0 && !(best && best.score >= MIN_CONFIDENCE) && !source.includes("?")) {
+    return { ...base, intent: "smalltalk", confidence: 1, declined: true };
+  }
   // Only a subject, no question of its own: "and for observerships?", "namaskar", "visa?".
   if (topics.length > 0 && analysis.residual.length === 0) {
     const last = state.lastIntent;

@@ -30,6 +30,8 @@ export interface Understanding {
   statement?: boolean;
   /** The student's answer to a confirmation question. */
   confirmation?: "yes" | "no";
+  /** The message only says no to something ("I don't need a counselor"): acknowledged, nothing to answer. */
+  declined?: boolean;
 }
 
 

@@ -169,6 +169,18 @@ describe("following the conversation", () => {
     expect(r.lead).toBeUndefined();
   });
 
+  it("acknowledges a message that only declines a counselor, with the message of _messages.yaml, and starts no form", async () => {
+    const k = realKnowledge();
+    for (const [i, text] of ["I don't need a counselor", "no human please", "I don't want to talk to a human"].entries()) {
+      const r = await askAlone(t.bot, `declined-${i}`, text);
+      expect(r.replies.map((x) => x.text)).toEqual([k.messages.declined]);
+      expect(r.lead).toBeUndefined();
+    }
+    // Saying yes after a no still reaches a person.
+    const yes = await askAlone(t.bot, "declined-yes", "no, I want a counselor");
+    expect(yes.intent).toBe("counselor");
+  });
+
   it("reads a bare follow-up question together with the sentence before it", async () => {
     await talk(t.bot)
       .user("my b1/b2 application was denied under 214(b). what can i do now?")

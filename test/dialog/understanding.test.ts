@@ -72,6 +72,7 @@ describe("not understood", () => {
           emergency: false,
           intents: [],
           residual: ["obs", "something"],
+          refused: [],
           nearest: new Map(),
           entryScores: new Map([
             ["costs-observership", 0.27],
